@@ -1,0 +1,133 @@
+// varve/engine.h: the embedded time-series store.
+//
+//   varve::Options options;
+//   options.dir = "/var/lib/myapp/telemetry";
+//   auto engine = varve::Engine::Open(options);
+//   if (!engine.ok()) return engine.status();
+//   varve::WriteBatch batch;
+//   batch.Add({.metric = "cpu", .labels = {{"host", "a"}},
+//              .ts = now_ns, .fields = {{"usage", 12.5}}});
+//   absl::Status s = (*engine)->Write(batch);
+//
+// Thread-safety: every method may be called from many threads at once.
+// Nothing throws or aborts across this API; errors come back as statuses.
+// One process at a time may open a store for writing (a kernel file lock).
+#ifndef VARVE_ENGINE_H_
+#define VARVE_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "varve/options.h"
+#include "varve/record.h"
+
+namespace varve {
+
+// One label condition of a read. A series that lacks the label matches it as
+// if its value were the empty string.
+struct LabelMatcher {
+  enum class Op { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
+  std::string name;
+  Op op = Op::kEqual;
+  std::string value;  // for the regex ops, an RE2 pattern (unanchored)
+};
+
+struct ReadRequest {
+  std::string metric;
+  std::vector<LabelMatcher> matchers;  // all must hold
+  Timestamp from = INT64_MIN;          // inclusive
+  Timestamp to = INT64_MAX;            // exclusive
+};
+
+// A record the engine refused, by its index in the batch.
+struct Rejection {
+  size_t index = 0;
+  absl::Status status;
+};
+
+// One thing recovery cut or skipped.
+struct RecoveryProblem {
+  std::string file;
+  uint64_t offset = 0;  // byte offset of the first byte cut or skipped
+  uint64_t line = 0;    // 1-based line number at that offset
+  uint64_t bytes = 0;   // bytes cut or skipped
+  std::string reason;
+};
+
+struct RecoveryReport {
+  uint64_t files = 0;
+  uint64_t batches = 0;
+  uint64_t records = 0;
+  uint64_t points = 0;
+  uint64_t last_sequence = 0;
+  std::vector<RecoveryProblem> problems;
+  bool clean() const { return problems.empty(); }
+};
+
+struct Stats {
+  uint64_t points_written = 0;   // points acknowledged since Open()
+  uint64_t records_written = 0;
+  uint64_t batches_written = 0;
+  uint64_t bytes_written = 0;    // log bytes written since Open()
+  uint64_t fsyncs = 0;           // log fsyncs since Open()
+  uint64_t wal_bytes = 0;        // current size of all log files
+  uint64_t wal_files = 0;
+  uint64_t series = 0;
+  uint64_t buffered_points = 0;  // points held in memory
+  uint64_t last_sequence = 0;
+  RecoveryReport recovery;       // what Open() found
+};
+
+class Engine {
+ public:
+  // Opens (or, for a writer, creates) the store in options.dir, replaying its
+  // write-ahead log. With an empty dir, an in-memory engine.
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(const Options& options);
+
+  virtual ~Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Writes a batch atomically. Returns once the batch is as durable as the
+  // sync policy promises. Invalid records (bad names, NaN, a field whose
+  // type differs from its series' first write, ...) fail the whole batch
+  // with InvalidArgument, unless `rejected` is given: then they are dropped,
+  // listed there, and the rest of the batch is written.
+  virtual absl::Status Write(const WriteBatch& batch,
+                             const WriteOptions& options = {},
+                             std::vector<Rejection>* rejected = nullptr) = 0;
+
+  // Makes every acknowledged write durable (fsyncs the log).
+  virtual absl::Status Flush() = 0;
+
+  // Flushes and releases the store. Later calls fail. Also run by the
+  // destructor, which ignores its status.
+  virtual absl::Status Close() = 0;
+
+  // Calls `visit` with the records of one metric that match the request:
+  // series by series in canonical label order, each in time order, every
+  // record holding all the fields present at that instant (the newest write
+  // of each field wins). Stops early if `visit` returns false.
+  virtual absl::Status Scan(const ReadRequest& request,
+                            const std::function<bool(const Record&)>& visit) = 0;
+
+  // Scan() into a vector.
+  absl::StatusOr<std::vector<Record>> Read(const ReadRequest& request);
+
+  // Metric names in the store, sorted.
+  virtual std::vector<std::string> Metrics() = 0;
+
+  virtual Stats GetStats() = 0;
+
+ protected:
+  Engine() = default;
+};
+
+}  // namespace varve
+
+#endif  // VARVE_ENGINE_H_

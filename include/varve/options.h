@@ -1,0 +1,86 @@
+// varve/options.h: how a store is opened and how writes are made durable.
+#ifndef VARVE_OPTIONS_H_
+#define VARVE_OPTIONS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace varve {
+
+class Env;
+
+// When the write-ahead log is fsynced.
+enum class SyncPolicy {
+  // Write() returns once its batch is fsynced. Concurrent writers share one
+  // fsync (group commit). The default.
+  kEveryBatch,
+  // The log is fsynced at most every Options::sync_interval; Write() returns
+  // once its batch is written to the OS. A power cut may lose up to one
+  // interval of acknowledged writes; a process crash loses nothing.
+  kInterval,
+  // Never fsync during writes (Flush() and Close() still do). A power cut
+  // may lose anything not flushed; a process crash loses nothing.
+  kNever,
+};
+
+// What recovery does with a checksum mismatch or unreadable line that is not
+// at the very end of the log. A torn final batch is always cut and reported.
+enum class RecoveryMode {
+  // Everything from the first corrupt batch to the end of that log file is
+  // cut and reported; later log files are still replayed. The default.
+  kTolerateCorruptedTail,
+  // Any corruption other than a torn final batch fails Open(), naming the
+  // file and byte offset.
+  kAbsoluteConsistency,
+  // Corrupt batches are skipped one by one, each reported; replay resumes at
+  // the next intact batch.
+  kSkipCorruptedRecords,
+};
+
+// Validation limits applied to every record at the door.
+struct Limits {
+  size_t max_name_bytes = 256;         // metric, label and field names
+  size_t max_label_value_bytes = 4096;
+  size_t max_labels = 64;
+  size_t max_fields = 1024;            // per record
+  size_t max_string_bytes = 64 * 1024; // string field values
+};
+
+struct Options {
+  // The store directory. Empty means a purely in-memory engine: no files,
+  // nothing survives Close().
+  std::string dir;
+
+  // Open without taking the writer lock; Write() fails. See docs/WAL.md for
+  // what a reader sees while a writer holds the store.
+  bool read_only = false;
+
+  SyncPolicy sync_policy = SyncPolicy::kEveryBatch;
+  std::chrono::milliseconds sync_interval{100};
+  RecoveryMode recovery_mode = RecoveryMode::kTolerateCorruptedTail;
+
+  // A log file is closed and a new one started once it passes this size.
+  uint64_t wal_file_bytes = 64ull << 20;
+
+  Limits limits;
+
+  // Filesystem to use; nullptr means Env::Default(). Not owned.
+  Env* env = nullptr;
+};
+
+struct WriteOptions {
+  // Overrides Options::sync_policy for this batch: true forces an fsync
+  // before Write() returns, false skips it.
+  std::optional<bool> sync;
+
+  // For offline replay of a log: write the batch with the sequence number it
+  // carried in its source log instead of a new one, so that replaying the
+  // same log twice changes nothing. 0 means "assign the next number".
+  uint64_t replay_sequence = 0;
+};
+
+}  // namespace varve
+
+#endif  // VARVE_OPTIONS_H_
