@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "util/absl_compat.h"
 
 namespace varve {
 namespace {
@@ -25,7 +27,7 @@ bool IsValidName(std::string_view name, bool allow_colon) {
   return true;
 }
 
-absl::Status CheckName(std::string_view what, std::string_view name,
+absl::Status CheckName(const char* what, std::string_view name,
                        bool valid, const Limits& limits) {
   if (name.size() > limits.max_name_bytes) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -37,7 +39,7 @@ absl::Status CheckName(std::string_view what, std::string_view name,
         "%s name \"%s\" is not valid: names start with a letter or '_', "
         "continue with letters, digits, '_', '.', '-'%s, and may not begin "
         "with \"__\"",
-        what, absl::CHexEscape(name), what == "metric" ? " or ':'" : ""));
+        what, absl::CHexEscape(ToAbsl(name)), std::string_view(what) == "metric" ? " or ':'" : ""));
   }
   return absl::OkStatus();
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+// Inlined for speed: the checksum sits on the write path.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace varve {

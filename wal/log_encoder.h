@@ -1,0 +1,37 @@
+// Turns write batches into log bytes (docs/WAL.md). Encoding the data lines
+// needs no lock and no sequence number, so writers do it on their own
+// threads before they queue for the log.
+#ifndef VARVE_WAL_LOG_ENCODER_H_
+#define VARVE_WAL_LOG_ENCODER_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "varve/record.h"
+
+namespace varve::wal {
+
+// A batch's data lines, ready to be followed by its commit line.
+struct EncodedBatch {
+  std::string data;     // the data lines, each ending in '\n'
+  uint64_t lines = 0;
+  uint64_t points = 0;
+  uint64_t records = 0;
+};
+
+// Encodes canonical, validated records: records of one series become one
+// line of parallel arrays (in first-appearance order of the series, the
+// records of each series in batch order).
+void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out);
+
+// Appends the commit line (with '\n') that closes `batch` under sequence
+// number `seq`.
+void AppendCommitLine(const EncodedBatch& batch, uint64_t seq, std::string* out);
+
+// Appends the header line (with '\n') that starts every log file.
+void AppendHeaderLine(std::string* out);
+
+}  // namespace varve::wal
+
+#endif  // VARVE_WAL_LOG_ENCODER_H_
