@@ -1,0 +1,45 @@
+// Label matchers compiled once per read: equality tests and RE2 patterns
+// (linear time, so no pattern can take exponential time).
+#ifndef VARVE_ENGINE_LABEL_MATCHER_H_
+#define VARVE_ENGINE_LABEL_MATCHER_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "varve/engine.h"
+#include "varve/record.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace varve {
+
+class CompiledMatchers {
+ public:
+  // InvalidArgument names the matcher whose pattern does not compile.
+  static absl::StatusOr<CompiledMatchers> Compile(
+      const std::vector<LabelMatcher>& matchers);
+
+  CompiledMatchers();
+  ~CompiledMatchers();
+  CompiledMatchers(CompiledMatchers&&) noexcept;
+  CompiledMatchers& operator=(CompiledMatchers&&) noexcept;
+
+  // True if every matcher holds for `labels` (canonical). A missing label
+  // reads as the empty string. Regexes are unanchored: they match if they
+  // match anywhere in the value.
+  bool Matches(const Labels& labels) const;
+
+ private:
+  struct Compiled {
+    LabelMatcher matcher;
+    std::unique_ptr<re2::RE2> regex;
+  };
+  std::vector<Compiled> matchers_;
+};
+
+}  // namespace varve
+
+#endif  // VARVE_ENGINE_LABEL_MATCHER_H_

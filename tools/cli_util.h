@@ -1,0 +1,37 @@
+// Small pieces shared by the `varve` commands.
+#ifndef VARVE_TOOLS_CLI_UTIL_H_
+#define VARVE_TOOLS_CLI_UTIL_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "varve/engine.h"
+#include "varve/options.h"
+
+namespace varve::tools {
+
+// Exit codes shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFatal = 1;
+inline constexpr int kExitPartial = 2;  // some input was rejected or skipped
+
+// "batch" | "interval" | "never".
+absl::StatusOr<SyncPolicy> ParseSyncPolicy(std::string_view text);
+// "tail" | "absolute" | "skip".
+absl::StatusOr<RecoveryMode> ParseRecoveryMode(std::string_view text);
+// An integer (nanoseconds) or an RFC 3339 time.
+absl::StatusOr<Timestamp> ParseTimeArg(std::string_view text);
+// "host=a", "host!=a", "host=~re", "host!~re".
+absl::StatusOr<LabelMatcher> ParseMatcher(std::string_view text);
+
+// Prints every problem of a recovery report to stderr, one per line.
+void PrintRecoveryReport(const RecoveryReport& report);
+
+// "1.23 M" style.
+std::string HumanCount(double value);
+
+}  // namespace varve::tools
+
+#endif  // VARVE_TOOLS_CLI_UTIL_H_

@@ -1,0 +1,62 @@
+// The work of `varve ingest`: NDJSON lines (or whole log files) in,
+// atomic batches into an engine out, in input order, so that after a crash
+// the store holds a prefix of each input and running the same ingest again
+// completes it.
+//
+// Parsing runs on the calling thread while a second thread writes the
+// previous batch (and waits for its fsync).
+//
+// Not thread-safe: one Ingester per run.
+#ifndef VARVE_TOOLS_INGESTER_H_
+#define VARVE_TOOLS_INGESTER_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "ndjson/line_parser.h"
+#include "tools/input_reader.h"
+#include "tools/rejection_sink.h"
+#include "varve/engine.h"
+
+namespace varve::tools {
+
+struct IngestOptions {
+  ndjson::Precision precision = ndjson::Precision::kNanoseconds;
+  // A batch is written once it holds this many points.
+  size_t batch_points = 64 * 1024;
+  // Draw a progress bar on standard error.
+  bool progress = false;
+};
+
+struct IngestSummary {
+  uint64_t lines = 0;           // non-blank input lines
+  uint64_t records = 0;         // records written
+  uint64_t points = 0;          // points written
+  uint64_t rejected_lines = 0;  // lines (or log stretches) not written
+  uint64_t batches = 0;
+};
+
+class Ingester {
+ public:
+  Ingester(Engine* engine, const IngestOptions& options, RejectionSink* sink);
+  ~Ingester();
+
+  // Reads one input to its end. Bad lines are rejected and the rest goes
+  // on; the status is an error only for what stops the whole ingest (an I/O
+  // error, a store that refuses writes).
+  absl::Status Ingest(InputReader* input);
+
+  // Writes what is still buffered and waits for it. Call once at the end.
+  absl::Status Finish();
+
+  IngestSummary summary() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace varve::tools
+
+#endif  // VARVE_TOOLS_INGESTER_H_

@@ -1,0 +1,21 @@
+// varve: one command line for a varve store. `varve --help` lists the
+// commands; every command has its own --help.
+#include <CLI/CLI.hpp>
+
+#include "tools/cli_util.h"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"varve: an embedded, append-only time-series store for telemetry"};
+  app.require_subcommand(1);
+  int exit_code = varve::tools::kExitOk;
+  varve::tools::AddIngestCommand(&app, &exit_code);
+  varve::tools::AddScanCommand(&app, &exit_code);
+  varve::tools::AddWalCommand(&app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
