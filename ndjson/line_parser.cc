@@ -1,0 +1,425 @@
+#include "ndjson/line_parser.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "model/validate.h"
+#include "ndjson/line_parser_impl.h"
+#include "ndjson/parse_errors.h"
+#include "util/absl_compat.h"
+#include "util/checksum.h"
+#include "util/status_macros.h"
+
+namespace varve::ndjson {
+namespace {
+
+using internal::Column;
+using internal::Describe;
+using internal::ErrorAt;
+using internal::IsIntegerLiteral;
+using internal::NumberText;
+using internal::Quoted;
+using simdjson::error_code;
+using simdjson::SUCCESS;
+
+// Top-level keys, as bits of a "seen" mask (duplicates are an error).
+enum Key : uint32_t {
+  kNoKey = 0,
+  kMetric = 1u << 0,
+  kLabels = 1u << 1,
+  kTs = 1u << 2,
+  kFields = 1u << 3,
+  kValue = 1u << 4,
+  kKind = 1u << 5,
+  kMagic = 1u << 6,
+  kVersion = 1u << 7,
+  kSeq = 1u << 8,
+  kLines = 1u << 9,
+  kPoints = 1u << 10,
+  kXxh3 = 1u << 11,
+};
+
+Key DataKey(std::string_view key) {
+  if (key == "metric") return kMetric;
+  if (key == "labels") return kLabels;
+  if (key == "ts") return kTs;
+  if (key == "fields") return kFields;
+  if (key == "value") return kValue;
+  return kNoKey;
+}
+
+Key ReservedKey(std::string_view key) {
+  if (key == "_kind") return kKind;
+  if (key == "_magic") return kMagic;
+  if (key == "_version") return kVersion;
+  if (key == "_seq") return kSeq;
+  if (key == "_lines") return kLines;
+  if (key == "_points") return kPoints;
+  if (key == "_xxh3") return kXxh3;
+  return kNoKey;
+}
+
+constexpr std::string_view kControlKeys =
+    "_kind, _magic, _version, _seq, _lines, _points or _xxh3";
+
+// A byte that may follow a line parsed in place. simdjson peeks at the
+// first byte past the end of the input on malformed lines; anything that is
+// not JSON punctuation there reads exactly like the zeros of a copy.
+bool IsInertFollower(char c) {
+  return c == '\n' || c == '\r' || c == ' ' || c == '\t' || c == '\0';
+}
+
+int64_t ScaleOf(Precision precision) {
+  switch (precision) {
+    case Precision::kSeconds: return 1'000'000'000;
+    case Precision::kMilliseconds: return 1'000'000;
+    case Precision::kMicroseconds: return 1'000;
+    case Precision::kNanoseconds: return 1;
+  }
+  return 1;
+}
+
+}  // namespace
+
+LineParser::Impl::Impl(Precision p) : precision(p), scale(ScaleOf(p)) {}
+
+absl::Status LineParser::Impl::ParseLine(std::string_view line,
+                                         size_t readable_after,
+                                         ParsedLine* out) {
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+    readable_after = readable_after == SIZE_MAX ? SIZE_MAX : readable_after + 1;
+  }
+  const char* data;
+  size_t capacity;
+  if (readable_after >= simdjson::SIMDJSON_PADDING && line.data() != nullptr &&
+      IsInertFollower(line.data()[line.size()])) {
+    data = line.data();
+    capacity = line.size() + simdjson::SIMDJSON_PADDING;
+  } else {
+    copy.assign(line.data(), line.size());
+    copy.append(simdjson::SIMDJSON_PADDING, '\0');
+    data = copy.data();
+    capacity = copy.size();
+  }
+  begin = data;
+  text = std::string_view(data, line.size());
+
+  if (error_code e = parser.iterate(data, line.size(), capacity).get(doc)) {
+    return internal::IterateError(e, text);
+  }
+  od::json_type type;
+  if (error_code e = doc.type().get(type)) return JsonError(e);
+  if (type != od::json_type::object) {
+    size_t start = text.find_first_not_of(" \t\n\r");
+    return ErrorAt(start == std::string_view::npos ? 0 : start,
+                   absl::StrCat("expected a JSON object {...}, got ", Describe(type)));
+  }
+  od::object object;
+  if (error_code e = doc.get_object().get(object)) return JsonError(e);
+
+  seen = 0;
+  ts_is_array = false;
+  column_count = 0;
+  first_data_key = first_reserved_key = first_unknown_reserved = std::string_view::npos;
+  if (out->records.empty()) out->records.emplace_back();
+  Record& first = out->records[0];
+  first.metric.clear();
+  label_count = 0;  // labels are overwritten in place, keeping their buffers
+
+  for (auto result : object) {
+    od::field field;
+    if (error_code e = std::move(result).get(field)) return JsonError(e);
+    VARVE_RETURN_IF_ERROR(ParseKey(field, &first));
+  }
+  const char* trailing;
+  if (doc.current_location().get(trailing) == SUCCESS) {
+    return ErrorAt(OffsetOf(trailing),
+                   "unexpected content after the object: a line holds exactly "
+                   "one JSON object");
+  }
+  return (seen & kKind) ? FinishControl(out) : FinishData(out);
+}
+
+absl::Status LineParser::Impl::ParseKey(od::field& field, Record* first) {
+  const size_t key_offset = OffsetOf(field.key().raw()) - 1;  // the quote
+  std::string_view key;
+  if (error_code e = field.unescaped_key().get(key)) return JsonError(e, key_offset);
+  od::value& value = field.value();
+  if (!key.empty() && key[0] == '_') return ParseReserved(key, key_offset, value);
+
+  if (first_data_key == std::string_view::npos) {
+    first_data_key = key_offset;
+    data_key_name.assign(key);
+  }
+  const Key k = DataKey(key);
+  if (k == kNoKey) {
+    return ErrorAt(key_offset,
+                   absl::StrCat("unknown key ", Quoted(key),
+                                ": expected metric, labels, ts, fields or value"));
+  }
+  if (seen & k) {
+    return ErrorAt(key_offset, absl::StrCat("duplicate key ", Quoted(key)));
+  }
+  seen |= k;
+  const size_t offset = OffsetOf(value);
+  switch (k) {
+    case kMetric: {
+      std::string_view metric;
+      VARVE_RETURN_IF_ERROR(ReadString(value, offset, [] { return "\"metric\""; }, &metric));
+      first->metric.assign(metric);
+      return absl::OkStatus();
+    }
+    case kLabels:
+      return ParseLabels(value, offset, &first->labels);
+    case kTs:
+      return ParseTs(value, offset);
+    case kFields:
+    case kValue:
+      if ((seen & kFields) && (seen & kValue)) {
+        return ErrorAt(key_offset,
+                       "\"fields\" and \"value\" cannot both be given: "
+                       "\"value\": x is short for \"fields\": {\"value\": x}");
+      }
+      if (k == kFields) return ParseFields(value, offset);
+      return ParseColumn("value", value);
+    default:
+      return absl::OkStatus();
+  }
+}
+
+absl::Status LineParser::Impl::ParseReserved(std::string_view key,
+                                             size_t key_offset,
+                                             od::value& value) {
+  if (first_reserved_key == std::string_view::npos) {
+    first_reserved_key = key_offset;
+    reserved_key_name.assign(key);
+    control = ControlLine{};
+  }
+  const Key k = ReservedKey(key);
+  if (k == kNoKey) {
+    // Its value is skipped: a later kind may define this key, and that must
+    // surface as "unknown kind" (Unimplemented), not as a syntax error.
+    if (first_unknown_reserved == std::string_view::npos) {
+      first_unknown_reserved = key_offset;
+      unknown_reserved_name.assign(key);
+    }
+    return absl::OkStatus();
+  }
+  if (seen & k) {
+    return ErrorAt(key_offset, absl::StrCat("duplicate key ", Quoted(key)));
+  }
+  seen |= k;
+  const size_t offset = OffsetOf(value);
+  const std::string what = absl::StrCat("\"", ToAbsl(key), "\"");
+  auto what_fn = [&what] { return what; };
+  std::string_view s;
+  uint64_t u;
+  switch (k) {
+    case kKind:
+      VARVE_RETURN_IF_ERROR(ReadString(value, offset, what_fn, &s));
+      control.kind.assign(s);
+      kind_offset = offset;
+      break;
+    case kMagic:
+      VARVE_RETURN_IF_ERROR(ReadString(value, offset, what_fn, &s));
+      control.magic.emplace(s);
+      break;
+    case kVersion: {
+      const std::string_view number = NumberText(value.raw_json_token());
+      VARVE_RETURN_IF_ERROR(CheckIntegerLiteral(value, offset, what));
+      int64_t v;
+      if (value.get_int64().get(v) != SUCCESS) {
+        return ErrorAt(offset, absl::StrCat(what, " must be a 64-bit integer, got ",
+                                            internal::Clipped(number)));
+      }
+      control.version = v;
+      break;
+    }
+    case kSeq:
+    case kLines:
+    case kPoints:
+      VARVE_RETURN_IF_ERROR(ReadUnsigned(value, offset, what, &u));
+      (k == kSeq ? control.seq : k == kLines ? control.lines : control.points) = u;
+      break;
+    case kXxh3: {
+      VARVE_RETURN_IF_ERROR(ReadString(value, offset, what_fn, &s));
+      std::optional<uint64_t> sum = ChecksumFromHex(s);
+      if (!sum) {
+        return ErrorAt(offset, absl::StrCat(what, " must be 16 lower-case hex digits, got ",
+                                            Quoted(s)));
+      }
+      control.xxh3 = *sum;
+      break;
+    }
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LineParser::Impl::CheckIntegerLiteral(od::value& value, size_t offset,
+                                                   std::string_view what) {
+  od::json_type type;
+  if (error_code e = value.type().get(type)) return JsonError(e, offset);
+  if (type != od::json_type::number) {
+    return ErrorAt(offset, absl::StrCat(ToAbsl(what), " must be an integer, got ",
+                                        Describe(type)));
+  }
+  const std::string_view number = NumberText(value.raw_json_token());
+  if (!IsIntegerLiteral(number)) {
+    return ErrorAt(offset, absl::StrCat(ToAbsl(what), " must be an integer, got ",
+                                        internal::Clipped(number)));
+  }
+  if (!internal::IsIntegerSyntax(number)) return JsonError(simdjson::NUMBER_ERROR, offset);
+  return absl::OkStatus();
+}
+
+absl::Status LineParser::Impl::ReadUnsigned(od::value& value, size_t offset,
+                                            std::string_view what, uint64_t* out) {
+  VARVE_RETURN_IF_ERROR(CheckIntegerLiteral(value, offset, what));
+  const std::string_view number = NumberText(value.raw_json_token());
+  if (number[0] == '-' || value.get_uint64().get(*out) != SUCCESS) {
+    return ErrorAt(offset, absl::StrCat(ToAbsl(what),
+                                        " must be an unsigned 64-bit integer, got ",
+                                        internal::Clipped(number)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LineParser::Impl::FinishControl(ParsedLine* out) {
+  if (control.kind != kKindHeader && control.kind != kKindCommit) {
+    return absl::UnimplementedError(absl::StrCat(
+        "column ", kind_offset + 1, ": unknown record kind ", Quoted(control.kind),
+        ": this file needs a newer varve"));
+  }
+  if (first_data_key != std::string_view::npos) {
+    return ErrorAt(first_data_key,
+                   absl::StrCat("key ", Quoted(data_key_name), " is not allowed on a ",
+                                ToAbsl(control.kind), " line: expected ",
+                                ToAbsl(kControlKeys)));
+  }
+  if (first_unknown_reserved != std::string_view::npos) {
+    return ErrorAt(first_unknown_reserved,
+                   absl::StrCat("unknown key ", Quoted(unknown_reserved_name), " on a ",
+                                ToAbsl(control.kind), " line: expected ",
+                                ToAbsl(kControlKeys)));
+  }
+  out->records.clear();
+  out->control = std::move(control);
+  return absl::OkStatus();
+}
+
+absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
+  if (first_reserved_key != std::string_view::npos) {
+    return ErrorAt(first_reserved_key,
+                   absl::StrCat("reserved key ", Quoted(reserved_key_name),
+                                " on a data line: keys beginning with '_' belong "
+                                "to log control lines, which carry \"_kind\""));
+  }
+  const char* missing = !(seen & kMetric) ? "\"metric\""
+                        : !(seen & kTs)   ? "\"ts\""
+                        : !(seen & (kFields | kValue)) ? "\"fields\" (or \"value\")"
+                                                       : nullptr;
+  if (missing != nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "missing ", missing, ": a record needs metric, ts and fields (or value)"));
+  }
+
+  Record& first = out->records[0];
+  Labels& labels = first.labels;
+  labels.resize(label_count);
+  auto by_name = [](const Label& a, const Label& b) { return a.name < b.name; };
+  if (!std::is_sorted(labels.begin(), labels.end(), by_name)) {
+    std::sort(labels.begin(), labels.end(), by_name);
+  }
+  for (size_t i = 1; i < labels.size(); ++i) {
+    if (labels[i].name == labels[i - 1].name) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("label ", Quoted(labels[i].name), " appears twice in \"labels\""));
+    }
+  }
+  CanonicalizeRecord(&first);
+
+  if (!ts_is_array) {
+    for (size_t c = 0; c < column_count; ++c) {
+      if (columns[c].is_array) {
+        return ErrorAt(columns[c].offset,
+                       absl::StrCat("field ", Quoted(columns[c].name),
+                                    " is an array but \"ts\" is a single timestamp: "
+                                    "the parallel form needs \"ts\" as an array of "
+                                    "the same length"));
+      }
+    }
+    out->records.resize(1);
+    first.ts = ts;
+    first.fields.resize(column_count);
+    for (size_t c = 0; c < column_count; ++c) {
+      first.fields[c].name.assign(columns[c].name);
+      first.fields[c].value = std::move(columns[c].scalar);
+    }
+    return absl::OkStatus();
+  }
+
+  const size_t n = ts_values.size();
+  if (n == 0) {
+    return ErrorAt(ts_offset, "\"ts\" is an empty array: expected at least one timestamp");
+  }
+  for (size_t c = 0; c < column_count; ++c) {
+    const Column& column = columns[c];
+    if (!column.is_array) {
+      return ErrorAt(column.offset,
+                     absl::StrCat("field ", Quoted(column.name), " must be an array of ",
+                                  n, " values like \"ts\" (null where a record lacks "
+                                  "the field), got ", Describe(column.scalar)));
+    }
+    if (column.cells.size() != n) {
+      return ErrorAt(column.offset,
+                     absl::StrCat("field ", Quoted(column.name), " has ",
+                                  column.cells.size(), " values but \"ts\" has ", n,
+                                  ": every array under \"fields\" must have the "
+                                  "length of \"ts\""));
+    }
+  }
+  out->records.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    Record& record = out->records[i];
+    if (i > 0) {
+      const Record& head = out->records[0];
+      record.metric = head.metric;
+      record.labels = head.labels;
+    }
+    record.ts = ts_values[i];
+    record.fields.clear();
+    for (size_t c = 0; c < column_count; ++c) {
+      std::optional<FieldValue>& cell = columns[c].cells[i];
+      if (cell) record.fields.push_back(Field{columns[c].name, std::move(*cell)});
+    }
+    if (record.fields.empty()) {
+      return ErrorAt(ts_offsets[i],
+                     absl::StrCat("record ", i + 1, " of the line has no fields: "
+                                  "at each position at least one field must be "
+                                  "non-null"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+LineParser::LineParser(Precision precision)
+    : impl_(std::make_unique<Impl>(precision)) {}
+
+LineParser::~LineParser() = default;
+
+absl::Status LineParser::Parse(std::string_view line, size_t readable_after,
+                               ParsedLine* out) {
+  out->control.reset();
+  absl::Status status = impl_->ParseLine(line, readable_after, out);
+  if (!status.ok()) out->records.clear();
+  return status;
+}
+
+}  // namespace varve::ndjson
+

@@ -28,8 +28,10 @@ enum class SyncPolicy {
 // What recovery does with a checksum mismatch or unreadable line that is not
 // at the very end of the log. A torn final batch is always cut and reported.
 enum class RecoveryMode {
-  // Everything from the first corrupt batch to the end of that log file is
-  // cut and reported; later log files are still replayed. The default.
+  // Corruption with no verified batch after it anywhere in the log is a
+  // damaged tail: cut and reported. Corruption followed by a verified batch
+  // fails Open() with DataLoss (kSkipCorruptedRecords can salvage the
+  // rest). The default.
   kTolerateCorruptedTail,
   // Any corruption other than a torn final batch fails Open(), naming the
   // file and byte offset.

@@ -1,0 +1,145 @@
+// The line parser's state and steps, shared by line_parser.cc (the line,
+// its keys, control lines, assembling records) and line_values.cc (labels,
+// timestamps and field values). Internal to the ndjson module.
+#ifndef VARVE_NDJSON_LINE_PARSER_IMPL_H_
+#define VARVE_NDJSON_LINE_PARSER_IMPL_H_
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ndjson/line_parser.h"
+#include "ndjson/parse_errors.h"
+#include "varve/record.h"
+
+namespace varve::ndjson {
+
+// For the two source files of the parser only.
+namespace od = ::simdjson::ondemand;
+
+namespace internal {
+
+// The text of a number token (simdjson's raw token runs up to the next
+// structural character and may include white space).
+inline std::string_view NumberText(std::string_view token) {
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
+                            token.back() == '\n' || token.back() == '\r')) {
+    token.remove_suffix(1);
+  }
+  return token;
+}
+
+// The data model's rule: a number literal without fraction or exponent is
+// an integer, anything else a float.
+inline bool IsIntegerLiteral(std::string_view text) {
+  for (char c : text) {
+    if (c == '.' || c == 'e' || c == 'E') return false;
+  }
+  return true;
+}
+
+// One entry of "fields" (or the "value" key): a single value, or the
+// parallel array of values, null marking a record that lacks the field.
+struct Column {
+  std::string name;
+  size_t offset = 0;  // of the value
+  bool is_array = false;
+  FieldValue scalar;
+  std::vector<std::optional<FieldValue>> cells;
+};
+
+}  // namespace internal
+
+struct LineParser::Impl {
+  explicit Impl(Precision p);
+
+  absl::Status ParseLine(std::string_view line, size_t readable_after,
+                         ParsedLine* out);
+  absl::Status ParseKey(od::field& field, Record* first);
+  absl::Status ParseReserved(std::string_view key, size_t key_offset,
+                             od::value& value);
+  absl::Status ParseLabels(od::value& value, size_t offset, Labels* labels);
+  absl::Status ParseTs(od::value& value, size_t offset);
+  absl::Status ParseFields(od::value& value, size_t offset);
+  absl::Status ParseColumn(std::string_view name, od::value& value);
+  absl::Status ReadTimestamp(od::value& value, size_t offset, size_t element,
+                             int64_t* out);
+  absl::Status ReadFieldValue(od::value& value, od::json_type type,
+                              size_t offset, const internal::Column& column,
+                              size_t element, FieldValue* out);
+  // `what` names the value for a message: a callable returning a string,
+  // so that nothing is formatted unless there is an error.
+  template <typename What>
+  absl::Status ReadString(od::value& value, size_t offset, const What& what,
+                          std::string_view* out);
+  absl::Status CheckIntegerLiteral(od::value& value, size_t offset,
+                                   std::string_view what);
+  absl::Status ReadUnsigned(od::value& value, size_t offset,
+                            std::string_view what, uint64_t* out);
+  absl::Status FinishControl(ParsedLine* out);
+  absl::Status FinishData(ParsedLine* out);
+
+  size_t OffsetOf(const char* p) const { return static_cast<size_t>(p - begin); }
+  size_t OffsetOf(od::value& value) const {
+    return OffsetOf(value.raw_json_token().data());
+  }
+  absl::Status JsonError(simdjson::error_code error, size_t offset = std::string_view::npos) {
+    if (offset == std::string_view::npos) {
+      const char* location;
+      if (doc.current_location().get(location) == simdjson::SUCCESS) offset = OffsetOf(location);
+    }
+    return internal::ValueError(error, text, offset);
+  }
+  internal::Column& NextColumn() {
+    if (column_count == columns.size()) columns.emplace_back();
+    return columns[column_count++];
+  }
+
+  const Precision precision;
+  const int64_t scale;
+  od::parser parser;
+  od::document doc;
+  std::string copy;       // the line plus padding, when it cannot be parsed in place
+  const char* begin = nullptr;
+  std::string_view text;  // the line as parsed (without '\r')
+
+  // State of the line being parsed; reused from line to line.
+  uint32_t seen = 0;
+  size_t ts_offset = 0;
+  bool ts_is_array = false;
+  int64_t ts = 0;
+  std::vector<int64_t> ts_values;
+  std::vector<size_t> ts_offsets;
+  std::vector<internal::Column> columns;
+  size_t column_count = 0;
+  size_t label_count = 0;
+  ControlLine control;
+  size_t kind_offset = 0;
+  size_t first_data_key = std::string_view::npos;      // offsets of keys
+  size_t first_reserved_key = std::string_view::npos;  // for errors that
+  size_t first_unknown_reserved = std::string_view::npos;  // need all keys
+  std::string data_key_name, reserved_key_name, unknown_reserved_name;
+};
+
+template <typename What>
+absl::Status LineParser::Impl::ReadString(od::value& value, size_t offset,
+                                          const What& what, std::string_view* out) {
+  od::json_type type;
+  if (simdjson::error_code e = value.type().get(type)) return JsonError(e, offset);
+  if (type != od::json_type::string) {
+    return internal::ErrorAt(offset, absl::StrCat(what(), " must be a string, got ",
+                                                  internal::Describe(type)));
+  }
+  if (simdjson::error_code e = value.get_string().get(*out)) return JsonError(e, offset);
+  return absl::OkStatus();
+}
+
+}  // namespace varve::ndjson
+
+#endif  // VARVE_NDJSON_LINE_PARSER_IMPL_H_
