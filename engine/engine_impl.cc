@@ -224,7 +224,7 @@ absl::Status EngineImpl::Flush() {
 }
 
 absl::Status EngineImpl::Close() {
-  absl::MutexLock lock(&close_mu_);
+  std::lock_guard<std::mutex> lock(close_mu_);
   if (closed_.exchange(true)) return absl::OkStatus();
   absl::Status status;
   if (log_ != nullptr) status = log_->Close();

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "engine/memtable.h"
 #include "varve/engine.h"
 #include "varve/env.h"
@@ -53,7 +53,7 @@ class EngineImpl final : public Engine {
   uint64_t first_log_file_ = 0;
 
   // Serialises Close() against itself.
-  absl::Mutex close_mu_;
+  std::mutex close_mu_;
 };
 
 }  // namespace varve

@@ -119,7 +119,7 @@ void MemTable::Admit(const std::vector<const Record*>& records,
                      std::vector<absl::Status>* verdicts,
                      Reservation* reservation) {
   verdicts->assign(records.size(), absl::OkStatus());
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& record = *records[i];
     MemSeries* series = FindOrAddSeries(record);
@@ -171,7 +171,7 @@ void MemTable::AppendValues(MemSeries* series, const Record& record,
 
 void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
                      Reservation* reservation) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   uint64_t conflicts = 0;  // none: Admit reserved every type
   for (const Record* record : records) {
     AppendValues(FindOrAddSeries(*record), *record, seq, &conflicts);
@@ -181,7 +181,7 @@ void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
 }
 
 void MemTable::Release(Reservation* reservation) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (auto& [series, column] : reservation->columns) {
     if (--column->inflight == 0 && column->size() == 0) {
       auto& columns = series->columns;
@@ -194,7 +194,7 @@ void MemTable::Release(Reservation* reservation) {
 
 void MemTable::ApplyRecovered(const std::vector<Record>& records, uint64_t seq,
                               uint64_t* conflicts) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (const Record& record : records) {
     AppendValues(FindOrAddSeries(record), record, seq, conflicts);
   }
@@ -205,7 +205,7 @@ absl::Status MemTable::Scan(const ReadRequest& request,
                             const std::function<bool(const Record&)>& visit) {
   std::vector<MemSeries*> selected;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = by_metric_.find(request.metric);
     if (it == by_metric_.end()) return absl::OkStatus();
     for (MemSeries* series : it->second) {
@@ -222,7 +222,7 @@ absl::Status MemTable::Scan(const ReadRequest& request,
     {
       // Materialise one series under the lock, visit it without: the
       // visitor may be slow, and must not hold writers back.
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       std::vector<MemColumn*> columns;
       std::vector<size_t> pos;
       for (auto& c : series->columns) {
@@ -258,7 +258,7 @@ absl::Status MemTable::Scan(const ReadRequest& request,
 }
 
 std::vector<std::string> MemTable::Metrics() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> names;
   for (const auto& [name, series] : by_metric_) {
     // A series admitted in a batch that then failed may hold no column.
@@ -272,12 +272,12 @@ std::vector<std::string> MemTable::Metrics() const {
 }
 
 uint64_t MemTable::series_count() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return series_.size();
 }
 
 uint64_t MemTable::point_count() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return points_;
 }
 

@@ -20,7 +20,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "engine/label_matcher.h"
 #include "varve/engine.h"
 #include "varve/record.h"
@@ -83,7 +83,7 @@ class MemTable {
   void AppendValues(MemSeries* series, const Record& record, uint64_t seq,
                     uint64_t* conflicts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   // Series are never removed, so MemSeries pointers stay valid for the
   // table's life and a scan can drop the lock between series.
   absl::flat_hash_map<std::string, std::unique_ptr<MemSeries>> series_

@@ -1,6 +1,8 @@
 #include "tools/ingester.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <deque>
 #include <string>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "tools/cli_util.h"
 #include "util/absl_compat.h"
 #include "wal/log_reader.h"
@@ -48,9 +49,10 @@ struct Ingester::Impl {
 
   ~Impl() {
     {
-      absl::MutexLock lock(&mu);
+      std::lock_guard<std::mutex> lock(mu);
       done = true;
     }
+    changed.notify_all();
     if (writer.joinable()) writer.join();
   }
 
@@ -70,7 +72,10 @@ struct Ingester::Impl {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw;
 
-  absl::Mutex mu;
+  // std::mutex rather than absl::Mutex: ThreadSanitizer sees only the former
+  // with the system's Abseil. `changed` is signalled on every state change.
+  std::mutex mu;
+  std::condition_variable changed;
   std::vector<std::string> inputs ABSL_GUARDED_BY(mu);  // names, by index
   std::deque<std::unique_ptr<PendingBatch>> queue ABSL_GUARDED_BY(mu);
   bool busy ABSL_GUARDED_BY(mu) = false;  // the writer holds a batch
@@ -84,20 +89,17 @@ void Ingester::Impl::WriterLoop() {
   while (true) {
     std::unique_ptr<PendingBatch> pending;
     {
-      absl::MutexLock lock(&mu);
-      mu.Await(absl::Condition(
-          +[](Impl* impl) ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl->mu) {
-            return !impl->queue.empty() || impl->done;
-          },
-          this));
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [this] { return !queue.empty() || done; });
       if (queue.empty()) return;
       pending = std::move(queue.front());
       queue.pop_front();
       busy = true;
     }
+    changed.notify_all();  // room in the queue
     std::vector<Rejection> rejections;
     absl::Status status = engine->Write(pending->batch, {}, &rejections);
-    absl::MutexLock lock(&mu);
+    std::unique_lock<std::mutex> lock(mu);
     busy = false;
     uint64_t rejected_points = 0;
     uint64_t rejected_lines = 0;
@@ -115,25 +117,26 @@ void Ingester::Impl::WriterLoop() {
     }
     if (!status.ok()) {
       if (fatal.ok()) fatal = status;
-      continue;
+    } else {
+      summary.batches++;
+      summary.records += pending->batch.record_count() - rejections.size();
+      summary.points += pending->batch.point_count() - rejected_points;
+      summary.rejected_lines += rejected_lines;
     }
-    summary.batches++;
-    summary.records += pending->batch.record_count() - rejections.size();
-    summary.points += pending->batch.point_count() - rejected_points;
-    summary.rejected_lines += rejected_lines;
+    lock.unlock();
+    changed.notify_all();
   }
 }
 
 absl::Status Ingester::Impl::Submit() {
   if (current->batch.empty()) return absl::OkStatus();
-  absl::MutexLock lock(&mu);
-  mu.Await(absl::Condition(
-      +[](Impl* impl) ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl->mu) {
-        return impl->queue.size() < kMaxQueuedBatches || !impl->fatal.ok();
-      },
-      this));
-  if (!fatal.ok()) return fatal;
-  queue.push_back(std::move(current));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    changed.wait(lock, [this] { return queue.size() < kMaxQueuedBatches || !fatal.ok(); });
+    if (!fatal.ok()) return fatal;
+    queue.push_back(std::move(current));
+  }
+  changed.notify_all();
   current = std::make_unique<PendingBatch>();
   return absl::OkStatus();
 }
@@ -152,7 +155,7 @@ void Ingester::Impl::DrawProgress(InputReader* input, bool final) {
   double seconds = std::chrono::duration<double>(now - started).count();
   uint64_t points;
   {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     points = summary.points;
   }
   std::string rate = HumanCount(seconds > 0 ? points / seconds : 0);
@@ -205,7 +208,7 @@ absl::Status Ingester::Impl::IngestLog(InputReader* input, std::string first_lin
       ++bad;
     }
   }
-  absl::MutexLock lock(&mu);
+  std::lock_guard<std::mutex> lock(mu);
   summary.rejected_lines += bad;
   return absl::OkStatus();
 }
@@ -213,7 +216,7 @@ absl::Status Ingester::Impl::IngestLog(InputReader* input, std::string first_lin
 absl::Status Ingester::Impl::Ingest(InputReader* input) {
   uint32_t index;
   {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     index = static_cast<uint32_t>(inputs.size());
     inputs.push_back(input->name());
   }
@@ -253,7 +256,7 @@ absl::Status Ingester::Impl::Ingest(InputReader* input) {
     if (options.progress && (lines & 0xfff) == 0) DrawProgress(input, false);
   }
   if (options.progress) DrawProgress(input, true);
-  absl::MutexLock lock(&mu);
+  std::lock_guard<std::mutex> lock(mu);
   summary.lines += lines;
   summary.rejected_lines += rejected;
   return absl::OkStatus();
@@ -269,18 +272,16 @@ absl::Status Ingester::Ingest(InputReader* input) { return impl_->Ingest(input);
 absl::Status Ingester::Finish() {
   absl::Status submitted = impl_->Submit();
   Impl& impl = *impl_;
-  absl::MutexLock lock(&impl.mu);
-  impl.mu.Await(absl::Condition(
-      +[](Impl* i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(i->mu) {
-        return (i->queue.empty() && !i->busy) || !i->fatal.ok();
-      },
-      &impl));
+  std::unique_lock<std::mutex> lock(impl.mu);
+  impl.changed.wait(lock, [&impl] {
+    return (impl.queue.empty() && !impl.busy) || !impl.fatal.ok();
+  });
   if (!impl.fatal.ok()) return impl.fatal;
   return submitted;
 }
 
 IngestSummary Ingester::summary() const {
-  absl::MutexLock lock(&impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->summary;
 }
 

@@ -38,7 +38,7 @@ RejectionSink::~RejectionSink() { Finish().IgnoreError(); }
 
 void RejectionSink::Reject(std::string_view file, uint64_t line,
                            std::string_view reason, std::string_view text) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   ++count_;
   if (count_ <= print_limit_) {
     std::fprintf(stderr, "varve: %.*s:%llu: %.*s\n", static_cast<int>(file.size()),
@@ -75,7 +75,7 @@ void RejectionSink::Reject(std::string_view file, uint64_t line,
 }
 
 absl::Status RejectionSink::Finish() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (file_ != nullptr) {
     if (status_.ok()) status_ = file_->Sync();
     absl::Status closed = file_->Close();
@@ -91,12 +91,12 @@ absl::Status RejectionSink::Finish() {
 }
 
 uint64_t RejectionSink::count() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return count_;
 }
 
 std::string RejectionSink::path() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return path_;
 }
 

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "varve/env.h"
 
 namespace varve::tools {
@@ -37,7 +37,7 @@ class RejectionSink {
   Env* const env_;
   const std::string store_;
   const size_t print_limit_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::unique_ptr<WritableFile> file_ ABSL_GUARDED_BY(mu_);
   std::string path_ ABSL_GUARDED_BY(mu_);
   uint64_t count_ ABSL_GUARDED_BY(mu_) = 0;
