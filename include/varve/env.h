@@ -2,7 +2,7 @@
 //
 // Every byte varve reads or writes on disk goes through an Env, so that tests
 // can substitute one that tears writes, drops unsynced data, fails fsync or
-// runs out of space (see env/fault_injection_env.h). The durable path uses
+// runs out of space (see testing/fault_injection_env.h). The durable path uses
 // only append/pwrite-style writes, fsync, rename and an explicit directory
 // sync: a file's data is durable after WritableFile::Sync(); a name created,
 // renamed or removed in a directory is durable after Env::SyncDir() on that
