@@ -10,6 +10,11 @@ set(VARVE_INSTALL_TARGETS varve)
 if(VARVE_BUILD_SHARED)
   list(APPEND VARVE_INSTALL_TARGETS varve_shared)
 endif()
+# The public headers need C++20 (defaulted comparisons in varve/record.h),
+# so whoever links varve::varve compiles as C++20 at least.
+foreach(target IN LISTS VARVE_INSTALL_TARGETS)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+endforeach()
 install(TARGETS ${VARVE_INSTALL_TARGETS} EXPORT varveTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
