@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
-# The TSBS ingest comparison: varve against SQLite on the same data.
+# The TSBS ingest comparison: varve against SQLite on the same data, in the
+# same run.
 #
 #   bench/ingest_compare.sh OUT_DIR
 #
 # 1. varve-tsbs-gen writes the TSBS devops cpu-only day (seed 123, scale 100,
 #    10 s: 864,000 rows, 8,640,000 points) as NDJSON varve records (untimed).
-# 2. `varve ingest --store OUT_DIR/varve-store OUT_DIR/cpu.ndjson` loads it
-#    into a fresh store, timed by wall clock; it must exit 0 (every line good).
-# 3. bench/sqlite_ingest.sh OUT_DIR loads the same rows into SQLite.
-# Then it prints both sides and the ratio of their points per second, as
-# key=value lines:
+# 2. Then RUNS times, alternating so that both sides see the same machine:
+#    a. `varve ingest --store OUT_DIR/varve-store OUT_DIR/cpu.ndjson` loads
+#       it into a fresh store, timed by wall clock from start to exit (the
+#       store is durable then); it must exit 0 (every line good).
+#    b. bench/sqlite_ingest.sh OUT_DIR loads the same rows into SQLite.
+# It prints one line per run, then key=value lines for scripts:
 #
-#   varve_rows, varve_points, varve_ingest_seconds, varve_points_per_second,
-#   varve_store_bytes, varve_bytes_per_point, sqlite_* (see sqlite_ingest.sh),
-#   varve_over_sqlite_points_per_second
+#   runs, varve_rows, varve_points, varve_ingest_seconds (median),
+#   varve_points_per_second (median), varve_peak_rss_kb (largest),
+#   varve_store_bytes, varve_bytes_per_point, sqlite_* (the last run's, see
+#   sqlite_ingest.sh), sqlite_points_per_second (median),
+#   varve_over_sqlite_points_per_second (median of the runs' ratios)
 #
 # Both sides run with their default, power-loss-safe durability: varve
 # fsyncs each batch before acknowledging it, SQLite fsyncs at COMMIT.
 #
 # Environment (all optional): VARVE (default build/tools/varve),
-# VARVE_TSBS_GEN (default build/bench/varve-tsbs-gen), and everything
-# sqlite_ingest.sh reads (SQLITE3, TSBS_SCALE, TSBS_SEED, TSBS_START,
-# TSBS_END, TSBS_INTERVAL), which applies to both sides.
+# VARVE_TSBS_GEN (default build/bench/varve-tsbs-gen), RUNS (default 1),
+# VARVE_ARGS (extra `varve ingest` arguments, for experiments), and
+# everything sqlite_ingest.sh reads (SQLITE3, TSBS_SCALE, TSBS_SEED,
+# TSBS_START, TSBS_END, TSBS_INTERVAL), which applies to both sides.
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -32,6 +37,7 @@ out_dir=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 varve=${VARVE:-build/tools/varve}
 gen=${VARVE_TSBS_GEN:-build/bench/varve-tsbs-gen}
+runs=${RUNS:-1}
 export VARVE_TSBS_GEN=$gen
 
 for tool in "$varve" "$gen"; do
@@ -40,52 +46,84 @@ for tool in "$varve" "$gen"; do
     exit 2
   fi
 done
+# Peak memory comes from GNU time when it is installed.
+gnu_time=""
+if [[ -x /usr/bin/time ]] && /usr/bin/time -f "%M" true >/dev/null 2>&1; then
+  gnu_time=/usr/bin/time
+fi
 
 mkdir -p "$out_dir"
 ndjson=$out_dir/cpu.ndjson
 store=$out_dir/varve-store
 log=$out_dir/varve-ingest.log
+rss_file=$out_dir/varve-rss.txt
 
 "$gen" --scale "${TSBS_SCALE:-100}" --seed "${TSBS_SEED:-123}" \
   --start "${TSBS_START:-2016-01-01T00:00:00Z}" --end "${TSBS_END:-2016-01-02T00:00:00Z}" \
   --interval "${TSBS_INTERVAL:-10s}" --format ndjson --out "$ndjson" --quiet
 rows=$(wc -l <"$ndjson")
 points=$((rows * 10))
-rm -rf "$store"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-t0=$(now)
-status=0
-"$varve" ingest --store "$store" "$ndjson" >"$log" 2>&1 || status=$?
-t1=$(now)
-if [[ $status -ne 0 ]]; then
-  echo "$0: varve ingest exited with $status; its output:" >&2
-  cat "$log" >&2
-  exit 1
-fi
+varve_seconds=()
+varve_rates=()
+sqlite_rates=()
+ratios=()
+peak_rss=0
+sqlite_out=""
+for ((run = 1; run <= runs; run++)); do
+  rm -rf "$store"
+  status=0
+  t0=$(now)
+  if [[ -n "$gnu_time" ]]; then
+    # shellcheck disable=SC2086
+    "$gnu_time" -f "%M" -o "$rss_file" "$varve" ingest --store "$store" ${VARVE_ARGS:-} "$ndjson" \
+      >"$log" 2>&1 || status=$?
+  else
+    # shellcheck disable=SC2086
+    "$varve" ingest --store "$store" ${VARVE_ARGS:-} "$ndjson" >"$log" 2>&1 || status=$?
+  fi
+  t1=$(now)
+  if [[ $status -ne 0 ]]; then
+    echo "$0: varve ingest exited with $status; its output:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  seconds=$(elapsed "$t0" "$t1")
+  rate=$(awk -v p="$points" -v s="$seconds" 'BEGIN { printf "%.0f", p / s }')
+  if [[ -n "$gnu_time" ]]; then
+    rss=$(tail -n 1 "$rss_file")
+    ((rss > peak_rss)) && peak_rss=$rss
+  fi
+  store_bytes=$(du -sb "$store" | cut -f1)
 
-varve_s=$(elapsed "$t0" "$t1")
-store_bytes=$(du -sb "$store" | cut -f1)
-echo "varve_rows=$rows"
-echo "varve_points=$points"
-echo "varve_ingest_seconds=$varve_s"
-varve_pps=$(awk -v p="$points" -v s="$varve_s" 'BEGIN { printf "%.0f", p / s }')
-echo "varve_points_per_second=$varve_pps"
-echo "varve_store_bytes=$store_bytes"
-awk -v p="$points" -v b="$store_bytes" 'BEGIN { printf "varve_bytes_per_point=%.3f\n", b / p }'
-
-# The NDJSON is no longer needed; free its space before SQLite's turn.
+  sqlite_out=$("$here/sqlite_ingest.sh" "$out_dir")
+  sqlite_rate=$(sed -n 's/^sqlite_points_per_second=//p' <<<"$sqlite_out")
+  sqlite_rows=$(sed -n 's/^sqlite_rows=//p' <<<"$sqlite_out")
+  if [[ "$sqlite_rows" != "$rows" ]]; then
+    echo "$0: varve loaded $rows rows but SQLite $sqlite_rows" >&2
+    exit 1
+  fi
+  ratio=$(awk -v v="$rate" -v s="$sqlite_rate" 'BEGIN { printf "%.3f", v / s }')
+  echo "run $run: varve ${seconds}s ${rate} points/s; sqlite $(sed -n 's/^sqlite_ingest_seconds=//p' <<<"$sqlite_out")s ${sqlite_rate} points/s; ratio ${ratio}; load $(cut -d' ' -f1 /proc/loadavg)"
+  varve_seconds+=("$seconds")
+  varve_rates+=("$rate")
+  sqlite_rates+=("$sqlite_rate")
+  ratios+=("$ratio")
+done
 rm -f "$ndjson"
 
-sqlite_out=$("$here/sqlite_ingest.sh" "$out_dir")
-echo "$sqlite_out"
-sqlite_pps=$(sed -n 's/^sqlite_points_per_second=//p' <<<"$sqlite_out")
-sqlite_rows=$(sed -n 's/^sqlite_rows=//p' <<<"$sqlite_out")
-if [[ "$sqlite_rows" != "$rows" ]]; then
-  echo "$0: varve loaded $rows rows but SQLite $sqlite_rows" >&2
-  exit 1
-fi
-awk -v v="$varve_pps" -v s="$sqlite_pps" \
-  'BEGIN { printf "varve_over_sqlite_points_per_second=%.3f\n", v / s }'
+echo "runs=$runs"
+echo "varve_rows=$rows"
+echo "varve_points=$points"
+echo "varve_ingest_seconds=$(printf '%s\n' "${varve_seconds[@]}" | median)"
+echo "varve_points_per_second=$(printf '%s\n' "${varve_rates[@]}" | median)"
+[[ -n "$gnu_time" ]] && echo "varve_peak_rss_kb=$peak_rss"
+echo "varve_store_bytes=$store_bytes"
+awk -v p="$points" -v b="$store_bytes" 'BEGIN { printf "varve_bytes_per_point=%.3f\n", b / p }'
+grep -v '^sqlite_points_per_second=' <<<"$sqlite_out"
+echo "sqlite_points_per_second=$(printf '%s\n' "${sqlite_rates[@]}" | median)"
+echo "varve_over_sqlite_points_per_second=$(printf '%s\n' "${ratios[@]}" | median)"

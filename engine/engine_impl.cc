@@ -1,6 +1,13 @@
 #include "engine/engine_impl.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <deque>
+#include <functional>
+#include <optional>
+#include <system_error>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "engine/filenames.h"
@@ -13,6 +20,19 @@
 namespace varve {
 namespace {
 
+// The store path as used from here on: absolute (so that a later chdir()
+// by the embedding program cannot redirect it) and without trailing
+// slashes. Only for the real filesystem; other Envs get the path as given.
+std::string NormalizeStorePath(const std::string& path, Env* env) {
+  std::string out = path;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (env == Env::Default() && !out.empty() && out[0] != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof(cwd)) != nullptr) out = absl::StrCat(cwd, "/", out);
+  }
+  return out;
+}
+
 std::string ParentDir(const std::string& path) {
   size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -20,13 +40,50 @@ std::string ParentDir(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// Whether a < b, as std::string compares them, mostly decided by the first
+// byte without a call to memcmp (label names mostly differ there).
+bool NameLess(const std::string& a, const std::string& b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0]) {
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+  }
+  return a < b;
+}
+
 bool IsCanonical(const Record& record) {
   for (size_t i = 0; i < record.labels.size(); ++i) {
     if (record.labels[i].value.empty()) return false;
-    if (i > 0 && !(record.labels[i - 1].name < record.labels[i].name)) return false;
+    if (i > 0 && !NameLess(record.labels[i - 1].name, record.labels[i].name)) return false;
   }
   return true;
 }
+
+// Batches of at least this many records are validated and encoded on two
+// threads: for `varve ingest`, which feeds Write() from several parse
+// threads, Write() is otherwise the one serial stage. A thread start costs
+// tens of microseconds, little beside the milliseconds such a batch takes.
+constexpr size_t kParallelRecords = 2048;
+
+// Runs `task` on a thread of its own (or, if none can be started, on the
+// caller) and waits for it on destruction.
+class SideTask {
+ public:
+  explicit SideTask(std::function<void()> task) : task_(std::move(task)) {
+    try {
+      thread_ = std::thread([this] { task_(); });
+    } catch (const std::system_error&) {
+      task_();
+    }
+  }
+  ~SideTask() {
+    if (thread_.joinable()) thread_.join();
+  }
+  SideTask(const SideTask&) = delete;
+  SideTask& operator=(const SideTask&) = delete;
+
+ private:
+  std::function<void()> task_;
+  std::thread thread_;
+};
 
 absl::Status RecordError(size_t index, const Record& record,
                          const absl::Status& status) {
@@ -52,7 +109,9 @@ absl::StatusOr<std::vector<Record>> Engine::Read(const ReadRequest& request) {
 
 EngineImpl::EngineImpl(const Options& options)
     : options_(options),
-      env_(options.env != nullptr ? options.env : Env::Default()) {}
+      env_(options.env != nullptr ? options.env : Env::Default()) {
+  options_.dir = NormalizeStorePath(options.dir, env_);
+}
 
 EngineImpl::~EngineImpl() { Close().IgnoreError(); }
 
@@ -70,10 +129,11 @@ absl::Status EngineImpl::OpenStore() {
           absl::StrCat("store ", dir, " does not exist"));
     }
   } else {
-    if (!env_->FileExists(dir)) {
-      VARVE_RETURN_IF_ERROR(env_->CreateDir(dir));
-      VARVE_RETURN_IF_ERROR(env_->SyncDir(ParentDir(dir)));
-    }
+    // The directory entries are synced on every open, not only when they
+    // are created: a crash between creating and syncing must not leave a
+    // store whose directory could still vanish.
+    if (!env_->FileExists(dir)) VARVE_RETURN_IF_ERROR(env_->CreateDir(dir));
+    VARVE_RETURN_IF_ERROR(env_->SyncDir(ParentDir(dir)));
     auto lock = env_->LockFile(LockFilePath(dir));
     if (!lock.ok()) {
       return absl::Status(lock.status().code(),
@@ -83,8 +143,8 @@ absl::Status EngineImpl::OpenStore() {
     lock_ = std::move(*lock);
     if (!env_->FileExists(WalDirPath(dir))) {
       VARVE_RETURN_IF_ERROR(env_->CreateDir(WalDirPath(dir)));
-      VARVE_RETURN_IF_ERROR(env_->SyncDir(dir));
     }
+    VARVE_RETURN_IF_ERROR(env_->SyncDir(dir));
   }
 
   uint64_t conflicts = 0;
@@ -133,7 +193,10 @@ absl::Status EngineImpl::CheckWritable() const {
 absl::Status EngineImpl::Write(const WriteBatch& batch,
                                const WriteOptions& options,
                                std::vector<Rejection>* rejected) {
+  VARVE_RETURN_IF_ERROR(CheckWritable());  // before the lock: see Close()
+  std::shared_lock<std::shared_mutex> op(ops_mu_);
   VARVE_RETURN_IF_ERROR(CheckWritable());
+  const size_t first_rejection = rejected != nullptr ? rejected->size() : 0;
   if (batch.empty()) return absl::OkStatus();
 
   // Canonical form first; records that already are canonical (the usual
@@ -152,12 +215,23 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
     }
   }
 
-  std::vector<absl::Status> verdicts(records.size());
+  const size_t n = records.size();
+  std::vector<absl::Status> verdicts(n);
+  auto validate = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      verdicts[i] = ValidateRecord(*records[i], options_.limits);
+    }
+  };
+  if (n >= kParallelRecords) {
+    SideTask second_half([&] { validate(n / 2, n); });
+    validate(0, n / 2);
+  } else {
+    validate(0, n);
+  }
   std::vector<size_t> valid_index;  // positions in `records` that passed
   std::vector<const Record*> valid;
-  valid.reserve(records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
-    verdicts[i] = ValidateRecord(*records[i], options_.limits);
+  valid.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
     if (!verdicts[i].ok()) {
       if (rejected == nullptr) return RecordError(i, *records[i], verdicts[i]);
       rejected->push_back({i, RecordError(i, *records[i], verdicts[i])});
@@ -167,10 +241,23 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
     valid.push_back(records[i]);
   }
 
+  // The log lines are encoded while the memtable admits the records; in
+  // the rare case that it refuses some, they are encoded again without.
+  wal::EncodedBatch encoded;
+  bool encoded_all = false;
+  std::optional<SideTask> encoding;
+  if (log_ != nullptr && valid.size() >= kParallelRecords) {
+    encoding.emplace([&] { wal::EncodeBatch(valid, &encoded); });
+  }
+
   // Field types: fixed by the first admitted write of each series' field.
   MemTable::Reservation reservation;
   std::vector<absl::Status> type_verdicts;
   memtable_.Admit(valid, &type_verdicts, &reservation);
+  if (encoding.has_value()) {
+    encoding.reset();  // waits for it
+    encoded_all = true;
+  }
   size_t kept = 0;
   for (size_t k = 0; k < valid.size(); ++k) {
     if (type_verdicts[k].ok()) {
@@ -185,13 +272,18 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
     }
     rejected->push_back({i, std::move(error)});
   }
+  if (kept != valid.size()) encoded_all = false;
   valid.resize(kept);
+  if (rejected != nullptr) {
+    // Validation and type checks report in two passes: keep index order.
+    std::sort(rejected->begin() + first_rejection, rejected->end(),
+              [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
+  }
   if (valid.empty()) return absl::OkStatus();
 
   uint64_t seq;
   if (log_ != nullptr) {
-    wal::EncodedBatch encoded;
-    wal::EncodeBatch(valid, &encoded);
+    if (!encoded_all) wal::EncodeBatch(valid, &encoded);
     absl::StatusOr<uint64_t> appended =
         log_->Append(encoded, options.sync, options.replay_sequence);
     if (!appended.ok()) {
@@ -199,6 +291,10 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
       return appended.status();
     }
     seq = *appended;
+  } else if (options.replay_sequence >= wal::kMaxReplaySequence) {
+    memtable_.Release(&reservation);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "replay sequence number ", options.replay_sequence, " is not below 2^63"));
   } else if (options.replay_sequence != 0) {
     seq = options.replay_sequence;
     uint64_t last = last_sequence_.load();
@@ -219,13 +315,19 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
 
 absl::Status EngineImpl::Flush() {
   if (closed_) return absl::FailedPreconditionError("engine is closed");
+  std::shared_lock<std::shared_mutex> op(ops_mu_);
+  if (closed_) return absl::FailedPreconditionError("engine is closed");
   if (log_ == nullptr) return absl::OkStatus();
   return log_->Sync();
 }
 
 absl::Status EngineImpl::Close() {
-  std::lock_guard<std::mutex> lock(close_mu_);
-  if (closed_.exchange(true)) return absl::OkStatus();
+  // Refuse new operations first, so that a stream of writers cannot keep
+  // the exclusive lock away; then wait for those under way to finish.
+  closed_ = true;
+  std::unique_lock<std::shared_mutex> lock(ops_mu_);
+  if (shut_down_) return absl::OkStatus();
+  shut_down_ = true;
   absl::Status status;
   if (log_ != nullptr) status = log_->Close();
   lock_.reset();
@@ -234,6 +336,9 @@ absl::Status EngineImpl::Close() {
 
 absl::Status EngineImpl::Scan(const ReadRequest& request,
                               const std::function<bool(const Record&)>& visit) {
+  if (!visit) return absl::InvalidArgumentError("Scan needs a visitor");
+  if (closed_) return absl::FailedPreconditionError("engine is closed");
+  std::shared_lock<std::shared_mutex> op(ops_mu_);
   if (closed_) return absl::FailedPreconditionError("engine is closed");
   if (request.from >= request.to) return absl::OkStatus();
   VARVE_ASSIGN_OR_RETURN(CompiledMatchers matchers,

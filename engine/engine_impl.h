@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include <mutex>
+#include <shared_mutex>
 #include "engine/memtable.h"
 #include "varve/engine.h"
 #include "varve/env.h"
@@ -34,7 +34,7 @@ class EngineImpl final : public Engine {
   absl::Status OpenStore();
   absl::Status CheckWritable() const;
 
-  const Options options_;
+  Options options_;  // dir normalised in the constructor
   Env* const env_;
   MemTable memtable_;
   RecoveryReport recovery_;
@@ -52,8 +52,10 @@ class EngineImpl final : public Engine {
   uint64_t recovered_wal_files_ = 0;
   uint64_t first_log_file_ = 0;
 
-  // Serialises Close() against itself.
-  std::mutex close_mu_;
+  // Held shared by Write, Flush and Scan, exclusively by Close(), which so
+  // waits for the operations under way and then refuses new ones.
+  std::shared_mutex ops_mu_;
+  bool shut_down_ = false;  // guarded by ops_mu_ held exclusively
 };
 
 }  // namespace varve

@@ -67,9 +67,12 @@ enum class Backend { kMemory, kDisk, kFaultEnv };
 
 std::string BackendName(const testing::TestParamInfo<Backend>& info) {
   switch (info.param) {
-    case Backend::kMemory: return "Memory";
-    case Backend::kDisk: return "Disk";
-    case Backend::kFaultEnv: return "FaultEnv";
+    case Backend::kMemory:
+      return "Memory";
+    case Backend::kDisk:
+      return "Disk";
+    case Backend::kFaultEnv:
+      return "FaultEnv";
   }
   return "?";
 }
@@ -109,9 +112,7 @@ class EngineTest : public testing::TestWithParam<Backend> {
     return engine_->Write(Batch(std::move(records)), options, rejected);
   }
 
-  std::vector<Record> Read(const ReadRequest& request) {
-    return ReadOrDie(engine_.get(), request);
-  }
+  std::vector<Record> Read(const ReadRequest& request) { return ReadOrDie(engine_.get(), request); }
 
   TempDir temp_;
   FaultInjectionEnv fault_env_;
@@ -123,14 +124,13 @@ INSTANTIATE_TEST_SUITE_P(Backends, EngineTest,
                          BackendName);
 
 TEST_P(EngineTest, AllFourFieldTypesRoundTrip) {
-  const Record record =
-      Rec("cpu", {{"host", "a"}}, 1'700'000'000'000'000'000,
-          {{"b", true},
-           {"f", 12.5},
-           {"i", int64_t{-7}},
-           {"max", std::numeric_limits<int64_t>::max()},
-           {"s", std::string("h\xC3\xA9llo \"quoted\"\n\\")},
-           {"tiny", 4.9e-324}});
+  const Record record = Rec("cpu", {{"host", "a"}}, 1'700'000'000'000'000'000,
+                            {{"b", true},
+                             {"f", 12.5},
+                             {"i", int64_t{-7}},
+                             {"max", std::numeric_limits<int64_t>::max()},
+                             {"s", std::string("h\xC3\xA9llo \"quoted\"\n\\")},
+                             {"tiny", 4.9e-324}});
   ASSERT_TRUE(Write({record}).ok());
   for (int pass = 0; pass < 2; ++pass) {
     EXPECT_EQ(Read(Req("cpu")), std::vector<Record>{record}) << "pass " << pass;
@@ -213,7 +213,8 @@ TEST_P(EngineTest, FieldKeepsItsFirstType) {
 
 TEST_P(EngineTest, TypeConflictWithinOneBatchFailsItAndForgetsItsTypes) {
   const Labels l = {{"host", "a"}};
-  absl::Status s = Write({Rec("m", l, 1, {{"f", int64_t{1}}}), Rec("m", l, 2, {{"f", std::string("x")}})});
+  absl::Status s =
+      Write({Rec("m", l, 1, {{"f", int64_t{1}}}), Rec("m", l, 2, {{"f", std::string("x")}})});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("record 1"), absl::string_view::npos) << s;
   EXPECT_TRUE(Read(Req("m")).empty());
@@ -279,6 +280,20 @@ TEST_P(EngineTest, TimeRangeIsFromInclusiveToExclusive) {
   EXPECT_TRUE(Read(Req("m", {}, 3, 3)).empty());
   EXPECT_TRUE(Read(Req("m", {}, 4, 2)).empty());
   EXPECT_TRUE(Read(Req("absent")).empty());
+}
+
+TEST_P(EngineTest, ExtremeTimestampsRoundTripAndUnboundedOnesAreRefused) {
+  ASSERT_TRUE(
+      Write({Rec("m", {}, kMaxTimestamp, {{"v", 2.0}}), Rec("m", {}, kMinTimestamp, {{"v", 1.0}})})
+          .ok());
+  EXPECT_EQ(Times(Read(Req("m"))), (std::vector<Timestamp>{kMinTimestamp, kMaxTimestamp}));
+  EXPECT_EQ(Times(Read(Req("m", {}, kMaxTimestamp, INT64_MAX))),
+            std::vector<Timestamp>{kMaxTimestamp});
+  for (Timestamp bad : {INT64_MIN, INT64_MAX}) {
+    EXPECT_EQ(Write({Rec("m", {}, bad, {{"v", 1.0}})}).code(), absl::StatusCode::kInvalidArgument);
+  }
+  ReopenIfDurable();
+  EXPECT_EQ(Times(Read(Req("m"))), (std::vector<Timestamp>{kMinTimestamp, kMaxTimestamp}));
 }
 
 TEST_P(EngineTest, ScanStopsWhenVisitorReturnsFalse) {
@@ -490,8 +505,8 @@ class FaultTest : public testing::Test {
   static WriteBatch Numbered(int64_t b, size_t payload = 8) {
     std::vector<Record> records;
     for (int k = 0; k < kRecords; ++k) {
-      records.push_back(Rec("m", {{"k", std::to_string(k)}}, b,
-                            {{"b", b}, {"p", std::string(payload, 'x')}}));
+      records.push_back(
+          Rec("m", {{"k", std::to_string(k)}}, b, {{"b", b}, {"p", std::string(payload, 'x')}}));
     }
     return Batch(std::move(records));
   }
@@ -593,7 +608,7 @@ TEST_F(FaultTest, FullDiskIsResourceExhaustedAndWritesResumeWithSpace) {
 
 struct ModelStep {
   bool reopen = false;
-  bool power_cut = false;        // reopen after a power cut, not a Close
+  bool power_cut = false;  // reopen after a power cut, not a Close
   bool collect_rejected = false;
   std::vector<Record> records;
 };
@@ -660,7 +675,9 @@ std::vector<size_t> ApplyToModel(const ModelStep& step, Model* model) {
       rejected.push_back(i);
       continue;
     }
-    for (const Field& f : step.records[i].fields) types.emplace(std::pair(key, f.name), TypeOf(f.value));
+    for (const Field& f : step.records[i].fields) {
+      types.emplace(std::pair(key, f.name), TypeOf(f.value));
+    }
   }
   if (!rejected.empty() && !step.collect_rejected) return rejected;  // nothing written
   model->types = std::move(types);
@@ -679,8 +696,8 @@ std::vector<size_t> ApplyToModel(const ModelStep& step, Model* model) {
 }
 
 // What a read of `metric` over [from, to) must return, per the model.
-std::vector<Record> ExpectedRead(const Model& model, const std::string& metric,
-                                 Timestamp from, Timestamp to) {
+std::vector<Record> ExpectedRead(const Model& model, const std::string& metric, Timestamp from,
+                                 Timestamp to) {
   std::map<std::pair<Labels, Timestamp>, Record> records;
   for (const auto& [k, value] : model.values) {
     const auto& [key, ts, field] = k;
@@ -732,8 +749,8 @@ RC_GTEST_PROP(EngineModelTest, EveryReadMatchesNewestWinsModel, ()) {
     }
     const std::vector<size_t> expect_rejected = ApplyToModel(step, &model);
     std::vector<Rejection> rejected;
-    absl::Status s = engine->Write(Batch(step.records), {},
-                                   step.collect_rejected ? &rejected : nullptr);
+    absl::Status s =
+        engine->Write(Batch(step.records), {}, step.collect_rejected ? &rejected : nullptr);
     if (!step.collect_rejected && !expect_rejected.empty()) {
       RC_ASSERT(s.code() == absl::StatusCode::kInvalidArgument);
     } else {

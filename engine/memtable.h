@@ -29,6 +29,7 @@ namespace varve {
 
 struct MemSeries;
 struct MemColumn;
+class ColumnArena;
 
 class MemTable {
  public:
@@ -54,7 +55,8 @@ class MemTable {
              std::vector<absl::Status>* verdicts, Reservation* reservation);
 
   // Applies admitted records under sequence number `seq` and ends the
-  // reservation.
+  // reservation. `records` are the ones Admit() accepted, in the order it
+  // saw them: their values then go to the reserved columns directly.
   void Apply(const std::vector<const Record*>& records, uint64_t seq,
              Reservation* reservation);
 
@@ -84,6 +86,9 @@ class MemTable {
                     uint64_t* conflicts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable std::mutex mu_;
+  // The columns' memory; declared before the series so that it outlives
+  // them.
+  std::unique_ptr<ColumnArena> arena_ ABSL_GUARDED_BY(mu_);
   // Series are never removed, so MemSeries pointers stay valid for the
   // table's life and a scan can drop the lock between series.
   absl::flat_hash_map<std::string, std::unique_ptr<MemSeries>> series_
@@ -92,6 +97,9 @@ class MemTable {
   absl::flat_hash_map<std::string, std::vector<MemSeries*>> by_metric_
       ABSL_GUARDED_BY(mu_);
   uint64_t points_ ABSL_GUARDED_BY(mu_) = 0;
+  // Reused across calls, so that admitting a record allocates nothing.
+  std::string key_scratch_ ABSL_GUARDED_BY(mu_);
+  std::vector<MemColumn*> columns_scratch_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace varve

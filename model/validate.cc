@@ -160,6 +160,10 @@ absl::Status ValidateRecord(const Record& record, const Limits& limits) {
             absl::StrCat("field \"", field.name, "\" appears twice"));
       }
     }
+    if (field.value.valueless_by_exception()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("field \"", field.name, "\" has no value"));
+    }
     if (const double* d = std::get_if<double>(&field.value)) {
       if (!std::isfinite(*d)) {
         return absl::InvalidArgumentError(absl::StrCat(

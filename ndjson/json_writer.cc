@@ -55,20 +55,82 @@ const FieldValue* FindField(const Record& record, std::string_view name,
   return nullptr;
 }
 
+// Writes a double as AppendFloat() does, at p (room for 32 bytes); returns
+// the end.
+char* WriteFloat(double value, char* p) {
+  char* const start = p;
+  p = std::to_chars(p, p + 26, value).ptr;
+  // "58" would read back as an integer: keep it a float. 'n' covers "nan"
+  // and "inf", which must never reach here but should not grow a ".0".
+  const size_t len = static_cast<size_t>(p - start);
+  if (std::memchr(start, '.', len) == nullptr && std::memchr(start, 'e', len) == nullptr &&
+      std::memchr(start, 'n', len) == nullptr) {
+    *p++ = '.';
+    *p++ = '0';
+  }
+  return p;
+}
+
+// Gathers the small pieces of a line in a stack buffer and appends them to
+// the string in runs: an append per number cost more than formatting it.
+class Pieces {
+ public:
+  explicit Pieces(std::string* out) : out_(out) {}
+  ~Pieces() { Flush(); }
+  Pieces(const Pieces&) = delete;
+  Pieces& operator=(const Pieces&) = delete;
+
+  void Char(char c) {
+    MakeRoom();
+    *p_++ = c;
+  }
+  void Literal(std::string_view text) {  // at most kMaxPiece bytes
+    MakeRoom();
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
+  }
+  void Int(int64_t value) {
+    MakeRoom();
+    p_ = std::to_chars(p_, p_ + 24, value).ptr;
+  }
+  void Value(const FieldValue& value) {
+    switch (value.index()) {
+      case 0:
+        MakeRoom();
+        p_ = WriteFloat(std::get<double>(value), p_);
+        break;
+      case 1: Int(std::get<int64_t>(value)); break;
+      case 2: Literal(std::get<bool>(value) ? "true" : "false"); break;
+      default:
+        Flush();
+        AppendString(std::get<std::string>(value), out_);
+        break;
+    }
+  }
+  // Everything so far reaches the string, to be appended to directly.
+  std::string* Flush() {
+    out_->append(buf_, static_cast<size_t>(p_ - buf_));
+    p_ = buf_;
+    return out_;
+  }
+
+ private:
+  static constexpr size_t kMaxPiece = 32;
+  void MakeRoom() {
+    if (static_cast<size_t>(buf_ + sizeof(buf_) - p_) < kMaxPiece) Flush();
+  }
+
+  std::string* const out_;
+  char buf_[4096];
+  char* p_ = buf_;
+};
+
 }  // namespace
 
 void AppendFloat(double value, std::string* out) {
   // The shortest representation that reads back to the same double.
   char buf[32];
-  auto result = std::to_chars(buf, buf + sizeof(buf), value);
-  size_t len = static_cast<size_t>(result.ptr - buf);
-  out->append(buf, len);
-  // "58" would read back as an integer: keep it a float. 'n' covers "nan"
-  // and "inf", which must never reach here but should not grow a ".0".
-  if (std::memchr(buf, '.', len) == nullptr && std::memchr(buf, 'e', len) == nullptr &&
-      std::memchr(buf, 'n', len) == nullptr) {
-    out->append(".0");
-  }
+  out->append(buf, WriteFloat(value, buf));
 }
 
 void AppendString(std::string_view value, std::string* out) {
@@ -128,12 +190,13 @@ void AppendSeriesLine(std::span<const Record* const> records, std::string* out) 
     return;
   }
   AppendHead(*records[0], out);
-  out->push_back('[');
+  Pieces pieces(out);
+  pieces.Char('[');
   for (size_t i = 0; i < records.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendInt(records[i]->ts, out);
+    if (i > 0) pieces.Char(',');
+    pieces.Int(records[i]->ts);
   }
-  out->append("],\"fields\":{");
+  pieces.Literal("],\"fields\":{");
 
   // Field names in order of first appearance. Series usually carry the same
   // few fields in every record, so a linear search over the names found so
@@ -156,22 +219,22 @@ void AppendSeriesLine(std::span<const Record* const> records, std::string* out) 
   }
 
   for (size_t k = 0; k < names.size(); ++k) {
-    if (k > 0) out->push_back(',');
-    AppendString(names[k], out);
-    out->append(":[");
+    if (k > 0) pieces.Char(',');
+    AppendString(names[k], pieces.Flush());
+    pieces.Literal(":[");
     size_t hint = k;
     for (size_t i = 0; i < records.size(); ++i) {
-      if (i > 0) out->push_back(',');
+      if (i > 0) pieces.Char(',');
       const FieldValue* value = FindField(*records[i], names[k], &hint);
       if (value == nullptr) {
-        out->append("null");
+        pieces.Literal("null");
       } else {
-        AppendFieldValue(*value, out);
+        pieces.Value(*value);
       }
     }
-    out->push_back(']');
+    pieces.Char(']');
   }
-  out->append("}}\n");
+  pieces.Literal("}}\n");
 }
 
 }  // namespace varve::ndjson

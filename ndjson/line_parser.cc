@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "model/validate.h"
 #include "ndjson/line_parser_impl.h"
 #include "ndjson/parse_errors.h"
 #include "util/absl_compat.h"
@@ -128,7 +127,7 @@ absl::Status LineParser::Impl::ParseLine(std::string_view line,
   if (out->records.empty()) out->records.emplace_back();
   Record& first = out->records[0];
   first.metric.clear();
-  label_count = 0;  // labels are overwritten in place, keeping their buffers
+  label_views.clear();
 
   for (auto result : object) {
     od::field field;
@@ -153,7 +152,7 @@ absl::Status LineParser::Impl::ParseKey(od::field& field, Record* first) {
 
   if (first_data_key == std::string_view::npos) {
     first_data_key = key_offset;
-    data_key_name.assign(key);
+    internal::AssignBytes(&data_key_name, key);
   }
   const Key k = DataKey(key);
   if (k == kNoKey) {
@@ -170,11 +169,11 @@ absl::Status LineParser::Impl::ParseKey(od::field& field, Record* first) {
     case kMetric: {
       std::string_view metric;
       VARVE_RETURN_IF_ERROR(ReadString(value, offset, [] { return "\"metric\""; }, &metric));
-      first->metric.assign(metric);
+      internal::AssignBytes(&first->metric, metric);
       return absl::OkStatus();
     }
     case kLabels:
-      return ParseLabels(value, offset, &first->labels);
+      return ParseLabels(value, offset);
     case kTs:
       return ParseTs(value, offset);
     case kFields:
@@ -329,20 +328,39 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
         "missing ", missing, ": a record needs metric, ts and fields (or value)"));
   }
 
-  Record& first = out->records[0];
-  Labels& labels = first.labels;
-  labels.resize(label_count);
-  auto by_name = [](const Label& a, const Label& b) { return a.name < b.name; };
-  if (!std::is_sorted(labels.begin(), labels.end(), by_name)) {
-    std::sort(labels.begin(), labels.end(), by_name);
+  // Canonical labels (sorted by name, empty values dropped), sorted as
+  // views so that no string is moved, then copied into the record's
+  // labels, whose buffers are reused when the record is.
+  auto by_name = [](const auto& a, const auto& b) {
+    // Label names mostly differ in their first byte: decide there without
+    // a call to memcmp. (Same order as string comparison: both compare
+    // bytes as unsigned.)
+    if (!a.first.empty() && !b.first.empty() && a.first[0] != b.first[0]) {
+      return static_cast<unsigned char>(a.first[0]) < static_cast<unsigned char>(b.first[0]);
+    }
+    return a.first < b.first;
+  };
+  if (!std::is_sorted(label_views.begin(), label_views.end(), by_name)) {
+    std::sort(label_views.begin(), label_views.end(), by_name);
   }
-  for (size_t i = 1; i < labels.size(); ++i) {
-    if (labels[i].name == labels[i - 1].name) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("label ", Quoted(labels[i].name), " appears twice in \"labels\""));
+  for (size_t i = 1; i < label_views.size(); ++i) {
+    if (label_views[i].first == label_views[i - 1].first) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "label ", Quoted(label_views[i].first), " appears twice in \"labels\""));
     }
   }
-  CanonicalizeRecord(&first);
+  Record& first = out->records[0];
+  Labels& labels = first.labels;
+  size_t kept = 0;
+  for (const auto& [name, value] : label_views) kept += value.empty() ? 0 : 1;
+  labels.resize(kept);
+  size_t k = 0;
+  for (const auto& [name, value] : label_views) {
+    if (value.empty()) continue;
+    internal::AssignBytes(&labels[k].name, name);
+    internal::AssignBytes(&labels[k].value, value);
+    ++k;
+  }
 
   if (!ts_is_array) {
     for (size_t c = 0; c < column_count; ++c) {
@@ -358,7 +376,7 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
     first.ts = ts;
     first.fields.resize(column_count);
     for (size_t c = 0; c < column_count; ++c) {
-      first.fields[c].name.assign(columns[c].name);
+      internal::AssignBytes(&first.fields[c].name, columns[c].name);
       first.fields[c].value = std::move(columns[c].scalar);
     }
     return absl::OkStatus();
@@ -393,11 +411,17 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
       record.labels = head.labels;
     }
     record.ts = ts_values[i];
-    record.fields.clear();
+    // Fields overwritten in place, keeping the buffers of a reused record.
+    size_t f = 0;
     for (size_t c = 0; c < column_count; ++c) {
       std::optional<FieldValue>& cell = columns[c].cells[i];
-      if (cell) record.fields.push_back(Field{columns[c].name, std::move(*cell)});
+      if (!cell) continue;
+      if (f == record.fields.size()) record.fields.emplace_back();
+      internal::AssignBytes(&record.fields[f].name, columns[c].name);
+      record.fields[f].value = std::move(*cell);
+      ++f;
     }
+    record.fields.resize(f);
     if (record.fields.empty()) {
       return ErrorAt(ts_offsets[i],
                      absl::StrCat("record ", i + 1, " of the line has no fields: "

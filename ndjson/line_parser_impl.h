@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,10 +45,21 @@ inline bool IsIntegerLiteral(std::string_view text) {
   return true;
 }
 
+// *s = text, as a plain copy into s's buffer. Records are parsed into again
+// and again, and their strings mostly keep their length from one line to
+// the next: std::string::assign's general path cost more than the copy.
+// `text` must not point into *s.
+inline void AssignBytes(std::string* s, std::string_view text) {
+  if (s->size() != text.size()) s->resize(text.size());
+  if (!text.empty()) std::memcpy(s->data(), text.data(), text.size());
+}
+
 // One entry of "fields" (or the "value" key): a single value, or the
 // parallel array of values, null marking a record that lacks the field.
 struct Column {
-  std::string name;
+  // Points into the line being parsed (or simdjson's string buffer), valid
+  // until the next line: copied once, into the record's field.
+  std::string_view name;
   size_t offset = 0;  // of the value
   bool is_array = false;
   FieldValue scalar;
@@ -64,7 +76,7 @@ struct LineParser::Impl {
   absl::Status ParseKey(od::field& field, Record* first);
   absl::Status ParseReserved(std::string_view key, size_t key_offset,
                              od::value& value);
-  absl::Status ParseLabels(od::value& value, size_t offset, Labels* labels);
+  absl::Status ParseLabels(od::value& value, size_t offset);
   absl::Status ParseTs(od::value& value, size_t offset);
   absl::Status ParseFields(od::value& value, size_t offset);
   absl::Status ParseColumn(std::string_view name, od::value& value);
@@ -118,7 +130,9 @@ struct LineParser::Impl {
   std::vector<size_t> ts_offsets;
   std::vector<internal::Column> columns;
   size_t column_count = 0;
-  size_t label_count = 0;
+  // The labels as read, name and value pointing into simdjson's string
+  // buffer: sorted and checked as views, then copied once into the record.
+  std::vector<std::pair<std::string_view, std::string_view>> label_views;
   ControlLine control;
   size_t kind_offset = 0;
   size_t first_data_key = std::string_view::npos;      // offsets of keys

@@ -35,8 +35,7 @@ const char* UnitOf(Precision precision) {
 
 }  // namespace
 
-absl::Status LineParser::Impl::ParseLabels(od::value& value, size_t offset,
-                                           Labels* labels) {
+absl::Status LineParser::Impl::ParseLabels(od::value& value, size_t offset) {
   od::json_type type;
   if (error_code e = value.type().get(type)) return JsonError(e, offset);
   if (type != od::json_type::object) {
@@ -51,14 +50,11 @@ absl::Status LineParser::Impl::ParseLabels(od::value& value, size_t offset,
     const size_t key_offset = OffsetOf(field.key().raw()) - 1;
     std::string_view name;
     if (error_code e = field.unescaped_key().get(name)) return JsonError(e, key_offset);
-    if (label_count == labels->size()) labels->emplace_back();
-    Label& label = (*labels)[label_count++];
-    label.name.assign(name);
     od::value& v = field.value();
     std::string_view s;
     VARVE_RETURN_IF_ERROR(ReadString(
-        v, OffsetOf(v), [&] { return absl::StrCat("label ", Quoted(label.name)); }, &s));
-    label.value.assign(s);
+        v, OffsetOf(v), [&] { return absl::StrCat("label ", Quoted(name)); }, &s));
+    label_views.emplace_back(name, s);
   }
   return absl::OkStatus();
 }
@@ -153,7 +149,7 @@ absl::Status LineParser::Impl::ParseFields(od::value& value, size_t offset) {
 
 absl::Status LineParser::Impl::ParseColumn(std::string_view name, od::value& value) {
   Column& column = NextColumn();
-  column.name.assign(name);
+  column.name = name;
   column.offset = OffsetOf(value);
   od::json_type type;
   if (error_code e = value.type().get(type)) return JsonError(e, column.offset);

@@ -1,9 +1,11 @@
 #include "tools/ingester.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstdio>
+#include <cstring>
+#include <mutex>
 #include <deque>
 #include <string>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "tools/cli_util.h"
 #include "util/absl_compat.h"
+#include "util/status_macros.h"
 #include "wal/log_reader.h"
 
 namespace varve::tools {
@@ -21,12 +24,47 @@ namespace {
 struct Origin {
   uint32_t input;
   uint64_t line;
+  std::string_view text;  // the line, in one of the batch's `lines`; or empty
 };
 
 struct PendingBatch {
   WriteBatch batch;
   std::vector<Origin> origins;  // one per record
+  // The input the origins' texts point into, held until the batch is written.
+  std::vector<std::shared_ptr<std::string>> lines;
 };
+
+// A line a parse thread refused, reported by the calling thread in input
+// order.
+struct BadLine {
+  uint64_t line;
+  std::string reason;
+  std::string text;
+};
+
+// A run of input lines and what a parse thread made of it.
+struct Chunk {
+  InputLines lines;
+  bool parsed = false;  // guarded by Impl::work_mu
+  // The parse thread's results, read once `parsed` is set.
+  std::vector<Record> records;
+  std::vector<uint64_t> record_lines;  // the line of each record
+  std::vector<std::string_view> record_texts;  // and its text
+  std::vector<BadLine> bad;
+  uint64_t nonblank = 0;
+};
+
+// Moves the records out of a written batch, so that the parse threads parse
+// into their buffers again instead of freeing them here and allocating anew
+// there. WriteBatch has no call that hands its records back; the batch is
+// ours and not const, so moving them out through records() is well-defined,
+// and Clear() restores its invariants.
+std::vector<Record> TakeRecords(WriteBatch* batch) {
+  std::vector<Record> records =
+      std::move(const_cast<std::vector<Record>&>(batch->records()));
+  batch->Clear();
+  return records;
+}
 
 bool IsBlank(std::string_view text) {
   for (char c : text) {
@@ -37,17 +75,34 @@ bool IsBlank(std::string_view text) {
 
 constexpr std::string_view kLogHeaderPrefix = "{\"_kind\":\"header\"";
 constexpr size_t kMaxQueuedBatches = 2;
+// Input is handed to the parse threads in runs of about this many bytes:
+// large enough that handing over costs little, small enough that every
+// thread has work and that memory stays bounded.
+constexpr size_t kChunkBytes = 256 << 10;
+// Runs read ahead per parse thread.
+constexpr size_t kChunksPerThread = 3;
 
 }  // namespace
 
 struct Ingester::Impl {
   Impl(Engine* engine, const IngestOptions& options, RejectionSink* sink)
-      : engine(engine), options(options), sink(sink), parser(options.precision) {
+      : engine(engine), options(options), sink(sink) {
     current = std::make_unique<PendingBatch>();
     writer = std::thread([this] { WriterLoop(); });
+    size_t threads = options.parse_threads;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    for (size_t i = 0; i < threads; ++i) {
+      parsers.emplace_back([this] { ParserLoop(); });
+    }
   }
 
   ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(work_mu);
+      stop_parsers = true;
+    }
+    work_changed.notify_all();
+    for (std::thread& t : parsers) t.join();
     {
       std::lock_guard<std::mutex> lock(mu);
       done = true;
@@ -57,18 +112,34 @@ struct Ingester::Impl {
   }
 
   absl::Status Ingest(InputReader* input);
-  absl::Status IngestLog(InputReader* input, std::string first_line, uint32_t index);
-  absl::Status AddRecord(Record record, uint32_t input, uint64_t line);
+  // `head` is what was read of the input so far: whole lines from its start.
+  absl::Status IngestLog(InputReader* input, std::string head, uint32_t index);
+  // Adds a record to the batch being built; with `may_submit`, submits the
+  // batch once it holds enough points.
+  absl::Status AddRecord(Record record, uint32_t input, uint64_t line,
+                         bool may_submit = true, std::string_view text = {});
   absl::Status Submit();
   void WriterLoop();
+  void ParserLoop();
+  void ParseChunk(ndjson::LineParser* parser, ndjson::ParsedLine* parsed,
+                  std::vector<Record>* spare, Chunk* chunk);
+  // Hands the next run of input to the parse threads; false at the end.
+  absl::StatusOr<bool> ReadChunk(InputReader* input);
+  // Adds a parsed run's records and rejections, in input order.
+  absl::Status TakeChunk(Chunk* chunk, InputReader* input, uint32_t index,
+                         uint64_t* lines, uint64_t* rejected);
+  // Waits for the runs still being parsed and drops them (on an error).
+  void DropChunks();
   void DrawProgress(InputReader* input, bool final);
 
   Engine* const engine;
   const IngestOptions options;
   RejectionSink* const sink;
-  ndjson::LineParser parser;
-  ndjson::ParsedLine parsed;
   std::unique_ptr<PendingBatch> current;
+  // Runs handed out, in input order; used by the calling thread only (the
+  // parse threads reach them through `todo`).
+  std::deque<std::unique_ptr<Chunk>> in_flight;
+  std::vector<std::unique_ptr<Chunk>> free_chunks;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw;
 
@@ -82,7 +153,19 @@ struct Ingester::Impl {
   bool done ABSL_GUARDED_BY(mu) = false;
   absl::Status fatal ABSL_GUARDED_BY(mu);
   IngestSummary summary ABSL_GUARDED_BY(mu);
+  // Written batches, cleared, for reuse (their vectors keep their room).
+  std::vector<std::unique_ptr<PendingBatch>> free_batches ABSL_GUARDED_BY(mu);
   std::thread writer;
+
+  // The parse threads' side. `work_changed` is signalled when a run is
+  // queued or parsed, and on shutdown.
+  std::mutex work_mu;
+  std::condition_variable work_changed;
+  std::deque<Chunk*> todo ABSL_GUARDED_BY(work_mu);
+  bool stop_parsers ABSL_GUARDED_BY(work_mu) = false;
+  // Records of written batches, to be parsed into again.
+  std::vector<std::vector<Record>> spare_records ABSL_GUARDED_BY(work_mu);
+  std::vector<std::thread> parsers;
 };
 
 void Ingester::Impl::WriterLoop() {
@@ -94,7 +177,13 @@ void Ingester::Impl::WriterLoop() {
       if (queue.empty()) return;
       pending = std::move(queue.front());
       queue.pop_front();
-      busy = true;
+      // After a fatal error nothing more is written: a later batch without
+      // the failed one would break the prefix promise.
+      busy = fatal.ok();
+    }
+    if (!busy) {
+      changed.notify_all();
+      continue;
     }
     changed.notify_all();  // room in the queue
     std::vector<Rejection> rejections;
@@ -113,7 +202,8 @@ void Ingester::Impl::WriterLoop() {
       last_input = origin.input;
       last_line = origin.line;
       ++rejected_lines;
-      sink->Reject(inputs[origin.input], origin.line, FromAbsl(r.status.message()), "");
+      sink->Reject(inputs[origin.input], origin.line, FromAbsl(r.status.message()),
+                   origin.text);
     }
     if (!status.ok()) {
       if (fatal.ok()) fatal = status;
@@ -125,6 +215,16 @@ void Ingester::Impl::WriterLoop() {
     }
     lock.unlock();
     changed.notify_all();
+
+    std::vector<Record> records = TakeRecords(&pending->batch);
+    pending->origins.clear();
+    pending->lines.clear();
+    {
+      std::lock_guard<std::mutex> work_lock(work_mu);
+      spare_records.push_back(std::move(records));
+    }
+    lock.lock();
+    free_batches.push_back(std::move(pending));
   }
 }
 
@@ -135,16 +235,21 @@ absl::Status Ingester::Impl::Submit() {
     changed.wait(lock, [this] { return queue.size() < kMaxQueuedBatches || !fatal.ok(); });
     if (!fatal.ok()) return fatal;
     queue.push_back(std::move(current));
+    if (!free_batches.empty()) {
+      current = std::move(free_batches.back());
+      free_batches.pop_back();
+    }
   }
   changed.notify_all();
-  current = std::make_unique<PendingBatch>();
+  if (current == nullptr) current = std::make_unique<PendingBatch>();
   return absl::OkStatus();
 }
 
-absl::Status Ingester::Impl::AddRecord(Record record, uint32_t input, uint64_t line) {
+absl::Status Ingester::Impl::AddRecord(Record record, uint32_t input, uint64_t line,
+                                       bool may_submit, std::string_view text) {
   current->batch.Add(std::move(record));
-  current->origins.push_back({input, line});
-  if (current->batch.point_count() >= options.batch_points) return Submit();
+  current->origins.push_back({input, line, text});
+  if (may_submit && current->batch.point_count() >= options.batch_points) return Submit();
   return absl::OkStatus();
 }
 
@@ -173,21 +278,28 @@ void Ingester::Impl::DrawProgress(InputReader* input, bool final) {
   if (final) std::fputc('\n', stderr);
 }
 
-absl::Status Ingester::Impl::IngestLog(InputReader* input, std::string first_line,
+absl::Status Ingester::Impl::IngestLog(InputReader* input, std::string head,
                                        uint32_t index) {
   absl::StatusOr<std::string> rest = input->ReadRest();
   if (!rest.ok()) return rest.status();
-  std::string contents = std::move(first_line);
-  contents += '\n';
+  std::string contents = std::move(head);
+  // A log of just its header line may lack the final '\n'.
+  if (contents.find('\n') == std::string::npos) contents += '\n';
   contents += *rest;
   absl::Status add_status;
+  uint64_t lines = 0;
   absl::StatusOr<wal::LogFileSummary> read = wal::ReadLogFile(
       contents, input->name(), [&](wal::LogBatch&& batch) {
+        // A source batch is never split: batches are cut only between
+        // them, so each stays all-or-nothing. (Ingest assigns new
+        // sequence numbers in file order; `varve wal replay` keeps them.)
         for (Record& record : batch.records) {
-          add_status = AddRecord(std::move(record), index, batch.line);
+          add_status = AddRecord(std::move(record), index, batch.line, false);
           if (!add_status.ok()) return add_status;
         }
-        return absl::OkStatus();
+        lines += batch.lines + 1;
+        if (current->batch.point_count() >= options.batch_points) add_status = Submit();
+        return add_status;
       });
   if (!add_status.ok()) return add_status;
   uint64_t bad = 0;
@@ -210,7 +322,133 @@ absl::Status Ingester::Impl::IngestLog(InputReader* input, std::string first_lin
   }
   std::lock_guard<std::mutex> lock(mu);
   summary.rejected_lines += bad;
+  summary.lines += lines;
   return absl::OkStatus();
+}
+
+void Ingester::Impl::ParserLoop() {
+  ndjson::LineParser parser(options.precision);
+  ndjson::ParsedLine parsed;
+  std::vector<Record> spare;
+  std::unique_lock<std::mutex> lock(work_mu);
+  while (true) {
+    work_changed.wait(lock, [this] { return !todo.empty() || stop_parsers; });
+    if (todo.empty()) return;
+    Chunk* chunk = todo.front();
+    todo.pop_front();
+    if (spare.empty() && !spare_records.empty()) {
+      spare = std::move(spare_records.back());
+      spare_records.pop_back();
+    }
+    lock.unlock();
+    ParseChunk(&parser, &parsed, &spare, chunk);
+    lock.lock();
+    chunk->parsed = true;
+    work_changed.notify_all();
+  }
+}
+
+void Ingester::Impl::ParseChunk(ndjson::LineParser* parser, ndjson::ParsedLine* parsed,
+                                std::vector<Record>* spare, Chunk* chunk) {
+  chunk->records.clear();
+  chunk->record_lines.clear();
+  chunk->record_texts.clear();
+  chunk->bad.clear();
+  chunk->nonblank = 0;
+  const InputLines& in = chunk->lines;
+  const char* const base = in.buffer->data();
+  uint64_t number = in.first_number;
+  for (size_t pos = 0; pos < in.size; ++number) {
+    const void* nl = std::memchr(base + pos, '\n', in.size - pos);
+    const size_t end = nl != nullptr ? static_cast<const char*>(nl) - base : in.size;
+    const std::string_view text(base + pos, end - pos);
+    pos = end + 1;
+    if (IsBlank(text)) continue;
+    ++chunk->nonblank;
+    absl::Status status = parser->Parse(text, in.buffer->size() - end, parsed);
+    if (!status.ok()) {
+      chunk->bad.push_back({number, std::string(FromAbsl(status.message())), std::string(text)});
+      continue;
+    }
+    if (parsed->control.has_value()) {
+      chunk->bad.push_back({number,
+                            "a log control line outside a log file (a log file "
+                            "begins with its header line)",
+                            std::string(text)});
+      continue;
+    }
+    for (Record& record : parsed->records) {
+      chunk->records.push_back(std::move(record));
+      chunk->record_lines.push_back(number);
+      chunk->record_texts.push_back(text);
+      // The parser fills its records in place: give it back one with
+      // buffers, from a batch already written.
+      if (!spare->empty()) {
+        record = std::move(spare->back());
+        spare->pop_back();
+      }
+    }
+  }
+}
+
+absl::StatusOr<bool> Ingester::Impl::ReadChunk(InputReader* input) {
+  std::unique_ptr<Chunk> chunk;
+  if (!free_chunks.empty()) {
+    chunk = std::move(free_chunks.back());
+    free_chunks.pop_back();
+  } else {
+    chunk = std::make_unique<Chunk>();
+  }
+  absl::StatusOr<bool> more = input->NextLines(kChunkBytes, &chunk->lines);
+  if (!more.ok() || !*more) {
+    free_chunks.push_back(std::move(chunk));
+    return more;
+  }
+  chunk->parsed = false;
+  {
+    std::lock_guard<std::mutex> lock(work_mu);
+    todo.push_back(chunk.get());
+  }
+  work_changed.notify_one();
+  in_flight.push_back(std::move(chunk));
+  return true;
+}
+
+absl::Status Ingester::Impl::TakeChunk(Chunk* chunk, InputReader* input, uint32_t index,
+                                       uint64_t* lines, uint64_t* rejected) {
+  *lines += chunk->nonblank;
+  // Each rejection is reported before the records of later lines are
+  // added, as a single thread would have.
+  size_t next_bad = 0;
+  auto report_bad_before = [&](uint64_t line) {
+    for (; next_bad < chunk->bad.size() && chunk->bad[next_bad].line < line; ++next_bad) {
+      const BadLine& bad = chunk->bad[next_bad];
+      ++*rejected;
+      sink->Reject(input->name(), bad.line, bad.reason, bad.text);
+    }
+  };
+  for (size_t i = 0; i < chunk->records.size(); ++i) {
+    report_bad_before(chunk->record_lines[i]);
+    // The batch keeps the run's text alive for its origins.
+    if (current->lines.empty() || current->lines.back() != chunk->lines.buffer) {
+      current->lines.push_back(chunk->lines.buffer);
+    }
+    VARVE_RETURN_IF_ERROR(AddRecord(std::move(chunk->records[i]), index, chunk->record_lines[i],
+                                    true, chunk->record_texts[i]));
+  }
+  report_bad_before(UINT64_MAX);
+  return absl::OkStatus();
+}
+
+void Ingester::Impl::DropChunks() {
+  std::unique_lock<std::mutex> lock(work_mu);
+  work_changed.wait(lock, [this] {
+    return std::all_of(in_flight.begin(), in_flight.end(),
+                       [](const std::unique_ptr<Chunk>& c) { return c->parsed; });
+  });
+  lock.unlock();
+  for (auto& chunk : in_flight) free_chunks.push_back(std::move(chunk));
+  in_flight.clear();
 }
 
 absl::Status Ingester::Impl::Ingest(InputReader* input) {
@@ -220,41 +458,41 @@ absl::Status Ingester::Impl::Ingest(InputReader* input) {
     index = static_cast<uint32_t>(inputs.size());
     inputs.push_back(input->name());
   }
-  InputLine line;
   uint64_t rejected = 0;
   uint64_t lines = 0;
-  while (true) {
-    absl::StatusOr<bool> more = input->Next(&line);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    if (IsBlank(line.text)) continue;
-    ++lines;
-    if (line.number == 1 && line.text.starts_with(kLogHeaderPrefix)) {
-      // A log file is valid input: its batches are checked, then written.
-      absl::Status s = IngestLog(input, std::string(line.text), index);
-      if (!s.ok()) return s;
-      break;
+  const size_t max_in_flight = kChunksPerThread * parsers.size();
+  bool end = false;
+  absl::Status read_status;  // a read error: what was read before it is kept
+  absl::Status status;
+  while (status.ok()) {
+    while (!end && in_flight.size() < max_in_flight) {
+      absl::StatusOr<bool> more = ReadChunk(input);
+      end = !more.ok() || !*more;
+      if (!more.ok()) read_status = more.status();
+      if (end) break;
+      const InputLines& first = in_flight.back()->lines;
+      if (first.first_number == 1 &&
+          std::string_view(first.buffer->data(), first.size).starts_with(kLogHeaderPrefix)) {
+        // A log file is valid input: its batches are checked, then written.
+        std::string head(first.buffer->data(), first.size);
+        DropChunks();
+        return IngestLog(input, std::move(head), index);
+      }
     }
-    absl::Status parsed_ok = parser.Parse(line.text, line.readable_after, &parsed);
-    if (!parsed_ok.ok()) {
-      ++rejected;
-      sink->Reject(input->name(), line.number, FromAbsl(parsed_ok.message()), line.text);
-      continue;
+    if (in_flight.empty()) break;
+    {
+      std::unique_lock<std::mutex> lock(work_mu);
+      work_changed.wait(lock, [this] { return in_flight.front()->parsed; });
     }
-    if (parsed.control.has_value()) {
-      ++rejected;
-      sink->Reject(input->name(), line.number,
-                   "a log control line outside a log file (a log file begins "
-                   "with its header line)",
-                   line.text);
-      continue;
-    }
-    for (Record& record : parsed.records) {
-      absl::Status s = AddRecord(std::move(record), index, line.number);
-      if (!s.ok()) return s;
-    }
-    if (options.progress && (lines & 0xfff) == 0) DrawProgress(input, false);
+    std::unique_ptr<Chunk> chunk = std::move(in_flight.front());
+    in_flight.pop_front();
+    status = TakeChunk(chunk.get(), input, index, &lines, &rejected);
+    free_chunks.push_back(std::move(chunk));
+    if (options.progress) DrawProgress(input, false);
   }
+  DropChunks();
+  if (status.ok()) status = read_status;
+  if (!status.ok()) return status;
   if (options.progress) DrawProgress(input, true);
   std::lock_guard<std::mutex> lock(mu);
   summary.lines += lines;
@@ -273,9 +511,7 @@ absl::Status Ingester::Finish() {
   absl::Status submitted = impl_->Submit();
   Impl& impl = *impl_;
   std::unique_lock<std::mutex> lock(impl.mu);
-  impl.changed.wait(lock, [&impl] {
-    return (impl.queue.empty() && !impl.busy) || !impl.fatal.ok();
-  });
+  impl.changed.wait(lock, [&impl] { return impl.queue.empty() && !impl.busy; });
   if (!impl.fatal.ok()) return impl.fatal;
   return submitted;
 }

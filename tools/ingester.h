@@ -3,8 +3,11 @@
 // the store holds a prefix of each input and running the same ingest again
 // completes it.
 //
-// Parsing runs on the calling thread while a second thread writes the
-// previous batch (and waits for its fsync).
+// Three stages run at once: the calling thread reads the input in runs of
+// lines and assembles batches in input order; parse threads turn runs of
+// lines into records; a writer thread writes one batch at a time (and
+// waits for its fsync). Batches are cut and written exactly as if one
+// thread did all of it.
 //
 // Not thread-safe: one Ingester per run.
 #ifndef VARVE_TOOLS_INGESTER_H_
@@ -27,6 +30,9 @@ struct IngestOptions {
   size_t batch_points = 64 * 1024;
   // Draw a progress bar on standard error.
   bool progress = false;
+  // Threads that parse input lines while the calling thread reads and
+  // assembles batches; 0 means one per CPU.
+  size_t parse_threads = 0;
 };
 
 struct IngestSummary {

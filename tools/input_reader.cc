@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,7 +15,7 @@ namespace {
 
 constexpr size_t kChunk = 4 << 20;
 // simdjson reads up to 64 bytes past the end of its input.
-constexpr size_t kPadding = 64;
+constexpr size_t kPadding = kInputPadding;
 
 }  // namespace
 
@@ -80,6 +81,56 @@ absl::StatusOr<bool> InputReader::Next(InputLine* line) {
     }
     if (eof_) return false;
     if (absl::Status s = Fill(); !s.ok()) return s;
+  }
+}
+
+absl::StatusOr<bool> InputReader::NextLines(size_t target_bytes, InputLines* out) {
+  while (true) {
+    const char* start = buf_.data() + begin_;
+    const size_t available = end_ - begin_;
+    // Whole lines up to about target_bytes: cut at the first '\n' from
+    // there, or at the last one before it; at the end of input, take
+    // whatever is left.
+    size_t len = 0;
+    if (available > 0) {
+      const size_t probe = std::min(std::max<size_t>(target_bytes, 1), available);
+      const void* nl = std::memchr(start + probe - 1, '\n', available - probe + 1);
+      if (nl == nullptr) nl = memrchr(start, '\n', probe);
+      if (nl != nullptr) {
+        len = static_cast<const char*>(nl) - start + 1;
+      } else if (eof_) {
+        len = available;
+      }
+    }
+    if (len == 0) {
+      if (eof_) return false;
+      if (absl::Status s = Fill(); !s.ok()) return s;
+      continue;
+    }
+    if (out->buffer == nullptr || out->buffer.use_count() > 1) {
+      out->buffer = std::make_shared<std::string>();
+    }
+    std::string& buffer = *out->buffer;
+    buffer.reserve(len + kPadding);
+    buffer.assign(start, len);
+    buffer.append(kPadding, '\0');
+    out->size = len;
+    out->offset = consumed_;
+    out->first_number = line_number_ + 1;
+    // Count the lines (memchr runs vectorised; a byte loop would cost the
+    // reading thread more than the copy).
+    uint64_t count = 0;
+    for (const char* p = start; p < start + len;) {
+      const void* nl = std::memchr(p, '\n', start + len - p);
+      ++count;
+      if (nl == nullptr) break;
+      p = static_cast<const char*>(nl) + 1;
+    }
+    out->count = count;
+    line_number_ += count;
+    begin_ += len;
+    consumed_ += len;
+    return true;
   }
 }
 

@@ -7,6 +7,7 @@
 #define VARVE_TOOLS_INPUT_READER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,24 @@ struct InputLine {
   uint64_t offset = 0;       // byte offset of the line in the input
   uint64_t number = 0;       // 1-based line number
 };
+
+// A run of whole input lines, for parsing away from the reading thread.
+struct InputLines {
+  // The lines, each ending in '\n' (the input's last line may not),
+  // followed by kInputPadding zero bytes, so that every line can be
+  // parsed in place. Only the first `size` bytes are input. Shared, so that
+  // views of the lines can outlive the run (NextLines() takes a new buffer
+  // while anyone else holds this one).
+  std::shared_ptr<std::string> buffer;
+  size_t size = 0;
+  uint64_t first_number = 0;  // 1-based number of the first line
+  uint64_t count = 0;         // lines in the run
+  uint64_t offset = 0;        // byte offset of the first line in the input
+};
+
+// Zero bytes after the lines of an InputLines (simdjson reads up to 64
+// bytes past the end of its input).
+inline constexpr size_t kInputPadding = 64;
 
 class InputReader {
  public:
@@ -35,6 +54,13 @@ class InputReader {
   // The next line; false at the end of input. A last line without '\n' is
   // still a line. The view is valid until the next call.
   absl::StatusOr<bool> Next(InputLine* line);
+
+  // The next lines, about `target_bytes` of them (at least one line, and
+  // never more than the reader has buffered): false at the end of input.
+  // Replaces *out's contents, reusing its buffer if no one else holds
+  // it. Numbering carries on
+  // between Next() and NextLines().
+  absl::StatusOr<bool> NextLines(size_t target_bytes, InputLines* out);
 
   // Everything not yet returned by Next(), up to the end of input.
   absl::StatusOr<std::string> ReadRest();

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Prints the help asked for (exit 0) or the usage error (exit 1).
+    return app.exit(e) == 0 ? varve::tools::kExitOk : varve::tools::kExitFatal;
   }
   return exit_code;
 }

@@ -171,6 +171,22 @@ absl::StatusOr<RecoveryResult> RecoverLog(
       }
     }
 
+    if (read_only && last && !corruptions.empty() &&
+        !summary.verified_after_corruption) {
+      // A writer may be appending to the last file, or cutting back a
+      // failed append, while this reader reads: unverified bytes after its
+      // last verified batch are that write in progress. Ignore them, in
+      // every mode, as a torn tail is ignored.
+      torn = RecoveryProblem{
+          .file = file.name,
+          .offset = summary.valid_end,
+          .line = LineAt(contents, summary.valid_end),
+          .bytes = summary.size - summary.valid_end,
+          .reason = absl::StrCat("unverified bytes after the last verified batch (",
+                                 corruptions.front().reason, ")")};
+      corruptions.clear();
+    }
+
     switch (mode) {
       case RecoveryMode::kAbsoluteConsistency:
         if (!corruptions.empty()) {

@@ -403,6 +403,12 @@ LogWriter::~LogWriter() { Close().IgnoreError(); }
 absl::StatusOr<uint64_t> LogWriter::Append(const EncodedBatch& batch,
                                            std::optional<bool> sync,
                                            uint64_t replay_sequence) {
+  // Numbers from 2^63 up are never handed out, so that assigning the next
+  // number can never wrap around to 0 (which readers treat as corrupt).
+  if (replay_sequence >= kMaxReplaySequence) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "replay sequence number ", replay_sequence, " is not below 2^63"));
+  }
   Impl::Waiter w;
   w.kind = Impl::Kind::kBatch;
   w.batch = &batch;

@@ -20,6 +20,9 @@
 
 namespace varve::wal {
 
+// Sequence numbers a replayed batch may carry are below this.
+inline constexpr uint64_t kMaxReplaySequence = uint64_t{1} << 63;
+
 struct LogWriterOptions {
   Env* env = nullptr;
   std::string dir;  // the wal/ directory; must exist

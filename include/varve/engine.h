@@ -97,7 +97,9 @@ class Engine {
   // sync policy promises. Invalid records (bad names, NaN, a field whose
   // type differs from its series' first write, ...) fail the whole batch
   // with InvalidArgument, unless `rejected` is given: then they are dropped,
-  // listed there, and the rest of the batch is written.
+  // listed there (in index order), and the rest of the batch is written. A
+  // field whose type conflicts only with a concurrent batch not yet
+  // committed is refused with Unavailable: retry it.
   virtual absl::Status Write(const WriteBatch& batch,
                              const WriteOptions& options = {},
                              std::vector<Rejection>* rejected = nullptr) = 0;
@@ -105,14 +107,16 @@ class Engine {
   // Makes every acknowledged write durable (fsyncs the log).
   virtual absl::Status Flush() = 0;
 
-  // Flushes and releases the store. Later calls fail. Also run by the
-  // destructor, which ignores its status.
+  // Waits for writes and scans under way, flushes and releases the store.
+  // Later Write, Flush and Scan calls fail (Metrics and GetStats still
+  // answer). Also run by the destructor, which ignores its status.
   virtual absl::Status Close() = 0;
 
   // Calls `visit` with the records of one metric that match the request:
   // series by series in canonical label order, each in time order, every
   // record holding all the fields present at that instant (the newest write
-  // of each field wins). Stops early if `visit` returns false.
+  // of each field wins). Stops early if `visit` returns false. `visit` runs
+  // without internal locks held but must not call Close().
   virtual absl::Status Scan(const ReadRequest& request,
                             const std::function<bool(const Record&)>& visit) = 0;
 
