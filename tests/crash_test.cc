@@ -113,10 +113,13 @@ void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)
 
 // Waits until the crash writer's acks file holds `line` ("opening": it is
 // about to open the store; "ready": it has); false if it died or took more
-// than 20 s.
+// than 20 s. Both lines come first in the file, so only its head is read.
 bool WaitForLine(const std::string& acks, const std::string& line, Child* child) {
-  for (int i = 0; i < 20000; ++i) {
-    if (Slurp(acks).find(line + "\n") != std::string::npos) return true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    char head[64] = {};
+    std::ifstream(acks, std::ios::binary).read(head, sizeof(head) - 1);
+    if (std::string(head).find(line + "\n") != std::string::npos) return true;
     if (!child->Running()) return false;
     SleepMs(1);
   }

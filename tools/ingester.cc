@@ -5,8 +5,9 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <deque>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,33 @@ struct Chunk {
   uint64_t nonblank = 0;
 };
 
+// Buffers for runs of input lines, handed back when the last batch holding
+// one is written: allocating a fresh quarter-megabyte per run made malloc
+// grow and trim its heap over and over, each time with new page faults.
+class BufferPool : public std::enable_shared_from_this<BufferPool> {
+ public:
+  // A buffer that returns here once no one holds it.
+  std::shared_ptr<std::string> Take() {
+    std::string* buffer = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!free_.empty()) {
+        buffer = free_.back().release();
+        free_.pop_back();
+      }
+    }
+    if (buffer == nullptr) buffer = new std::string;
+    return std::shared_ptr<std::string>(buffer, [pool = shared_from_this()](std::string* b) {
+      std::lock_guard<std::mutex> lock(pool->mu_);
+      pool->free_.emplace_back(b);
+    });
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<std::string>> free_ ABSL_GUARDED_BY(mu_);
+};
+
 // Moves the records out of a written batch, so that the parse threads parse
 // into their buffers again instead of freeing them here and allocating anew
 // there. WriteBatch has no call that hands its records back; the batch is
@@ -90,7 +118,9 @@ struct Ingester::Impl {
     current = std::make_unique<PendingBatch>();
     writer = std::thread([this] { WriterLoop(); });
     size_t threads = options.parse_threads;
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    // One writer thread can take only so much: beyond a few parse threads,
+    // more would only hold more input in memory.
+    if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     for (size_t i = 0; i < threads; ++i) {
       parsers.emplace_back([this] { ParserLoop(); });
     }
@@ -140,6 +170,7 @@ struct Ingester::Impl {
   // parse threads reach them through `todo`).
   std::deque<std::unique_ptr<Chunk>> in_flight;
   std::vector<std::unique_ptr<Chunk>> free_chunks;
+  const std::shared_ptr<BufferPool> buffers = std::make_shared<BufferPool>();
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw;
 
@@ -399,6 +430,8 @@ absl::StatusOr<bool> Ingester::Impl::ReadChunk(InputReader* input) {
   } else {
     chunk = std::make_unique<Chunk>();
   }
+  // A batch may still hold the chunk's last buffer, for its rejections.
+  if (chunk->lines.buffer.use_count() != 1) chunk->lines.buffer = buffers->Take();
   absl::StatusOr<bool> more = input->NextLines(kChunkBytes, &chunk->lines);
   if (!more.ok() || !*more) {
     free_chunks.push_back(std::move(chunk));

@@ -31,7 +31,7 @@ struct IngestOptions {
   // Draw a progress bar on standard error.
   bool progress = false;
   // Threads that parse input lines while the calling thread reads and
-  // assembles batches; 0 means one per CPU.
+  // assembles batches; 0 means one per CPU, at most 8.
   size_t parse_threads = 0;
 };
 
