@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/filenames.h"
-#include "engine/label_matcher.h"
+#include "index/label_matcher.h"
 #include "model/validate.h"
 #include "util/status_macros.h"
 #include "wal/log_encoder.h"

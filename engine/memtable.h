@@ -21,7 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include <mutex>
-#include "engine/label_matcher.h"
+#include "index/label_matcher.h"
 #include "varve/engine.h"
 #include "varve/record.h"
 

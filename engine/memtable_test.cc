@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/label_matcher.h"
+#include "index/label_matcher.h"
 
 namespace varve {
 namespace {

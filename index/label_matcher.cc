@@ -1,4 +1,4 @@
-#include "engine/label_matcher.h"
+#include "index/label_matcher.h"
 
 #include <re2/re2.h>
 

@@ -1,7 +1,7 @@
 // Label matchers compiled once per read: equality tests and RE2 patterns
 // (linear time, so no pattern can take exponential time).
-#ifndef VARVE_ENGINE_LABEL_MATCHER_H_
-#define VARVE_ENGINE_LABEL_MATCHER_H_
+#ifndef VARVE_INDEX_LABEL_MATCHER_H_
+#define VARVE_INDEX_LABEL_MATCHER_H_
 
 #include <memory>
 #include <vector>
@@ -42,4 +42,4 @@ class CompiledMatchers {
 
 }  // namespace varve
 
-#endif  // VARVE_ENGINE_LABEL_MATCHER_H_
+#endif  // VARVE_INDEX_LABEL_MATCHER_H_
