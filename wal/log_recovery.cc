@@ -99,12 +99,29 @@ absl::StatusOr<std::vector<LogFile>> ListLogFiles(
 absl::StatusOr<RecoveryResult> RecoverLog(
     Env* env, const std::string& dir, RecoveryMode mode, bool read_only,
     const std::function<absl::Status(LogBatch&&)>& on_batch) {
+  return RecoverLog(env, dir, mode, read_only, 0, on_batch);
+}
+
+absl::StatusOr<RecoveryResult> RecoverLog(
+    Env* env, const std::string& dir, RecoveryMode mode, bool read_only,
+    uint64_t first_file_number,
+    const std::function<absl::Status(LogBatch&&)>& on_batch) {
   RecoveryResult result;
   RecoveryReport& report = result.report;
   VARVE_ASSIGN_OR_RETURN(std::vector<LogFile> files,
                          ListLogFiles(env, dir, &report.problems));
+  // Files already checkpointed into segments: skipped, and removed by a
+  // writer (oldest first, so that a crash midway still leaves a prefix).
+  size_t checkpointed = 0;
+  while (checkpointed < files.size() && files[checkpointed].number < first_file_number) {
+    if (!read_only) VARVE_RETURN_IF_ERROR(env->RemoveFile(files[checkpointed].path));
+    ++checkpointed;
+  }
+  if (checkpointed > 0 && !read_only) VARVE_RETURN_IF_ERROR(env->SyncDir(dir));
+  files.erase(files.begin(), files.begin() + checkpointed);
   report.files = files.size();
   result.wal_files = files.size();
+  result.next_file_number = std::max<uint64_t>(first_file_number, 1);
   if (!files.empty()) result.next_file_number = files.back().number + 1;
 
   // Under kTolerateCorruptedTail, the first corruption found: from there on

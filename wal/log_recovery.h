@@ -33,6 +33,16 @@ absl::StatusOr<RecoveryResult> RecoverLog(
     Env* env, const std::string& dir, RecoveryMode mode, bool read_only,
     const std::function<absl::Status(LogBatch&&)>& on_batch);
 
+// As above, for a store whose sealed segments already hold every batch in
+// the log files numbered below `first_file_number` (the manifest's
+// checkpoint). Those files are not read; unless read-only they are
+// removed (a crash can leave them behind between the manifest switch and
+// their removal). next_file_number is at least first_file_number.
+absl::StatusOr<RecoveryResult> RecoverLog(
+    Env* env, const std::string& dir, RecoveryMode mode, bool read_only,
+    uint64_t first_file_number,
+    const std::function<absl::Status(LogBatch&&)>& on_batch);
+
 }  // namespace varve::wal
 
 #endif  // VARVE_WAL_LOG_RECOVERY_H_

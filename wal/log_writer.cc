@@ -29,7 +29,7 @@ absl::Status Annotate(const absl::Status& status, std::string_view what) {
 }  // namespace
 
 struct LogWriter::Impl {
-  enum class Kind { kBatch, kSync, kClose };
+  enum class Kind { kBatch, kSync, kClose, kRotate };
 
   // One caller waiting in the queue. Lives on the caller's stack; the
   // result fields are written by the leader under mu.
@@ -63,6 +63,7 @@ struct LogWriter::Impl {
   // the queue. Both release mu while they do I/O.
   void LeadGroup(std::unique_lock<std::mutex>& lock);
   void LeadClose(Waiter* w, std::unique_lock<std::mutex>& lock);
+  void LeadRotate(Waiter* w, std::unique_lock<std::mutex>& lock);
   absl::Status Rotate(bool dirty, Rotation* rotation, absl::Status* fatal);
   absl::Status StateError() const;  // REQUIRES: mu held
   void SyncerLoop();
@@ -142,6 +143,8 @@ absl::StatusOr<uint64_t> LogWriter::Impl::Submit(Waiter* w) {
   if (!w->done) {
     if (w->kind == Kind::kClose) {
       LeadClose(w, lock);
+    } else if (w->kind == Kind::kRotate) {
+      LeadRotate(w, lock);
     } else {
       LeadGroup(lock);
     }
@@ -199,7 +202,8 @@ void LogWriter::Impl::LeadGroup(std::unique_lock<std::mutex>& lock) {
   absl::Status state = StateError();
   if (!state.ok()) {
     // Nothing can be written: fail everyone queued before a close.
-    while (!queue.empty() && queue.front()->kind != Kind::kClose) {
+    while (!queue.empty() && queue.front()->kind != Kind::kClose &&
+           queue.front()->kind != Kind::kRotate) {
       Waiter* w = queue.front();
       queue.pop_front();
       w->status = state;
@@ -221,7 +225,7 @@ void LogWriter::Impl::LeadGroup(std::unique_lock<std::mutex>& lock) {
   bool need_sync = false;
   const uint64_t first_sequence = last_sequence;
   for (Waiter* w : queue) {
-    if (w->kind == Kind::kClose) break;
+    if (w->kind == Kind::kClose || w->kind == Kind::kRotate) break;
     if (!group.empty() &&
         (bytes >= kMaxGroupBytes || base + bytes >= options.file_bytes)) {
       break;
@@ -354,6 +358,39 @@ void LogWriter::Impl::LeadClose(Waiter* w, std::unique_lock<std::mutex>& lock) {
   if (!queue.empty()) queue.front()->cv.notify_one();
 }
 
+void LogWriter::Impl::LeadRotate(Waiter* w, std::unique_lock<std::mutex>& lock) {
+  absl::Status status = StateError();
+  if (status.ok()) {
+    const bool dirty_before = dirty;
+    lock.unlock();
+    Rotation rotation;
+    absl::Status fatal;
+    status = Rotate(dirty_before, &rotation, &fatal);
+    lock.lock();
+    if (rotation.synced_old) {
+      stats.fsyncs += 1;
+      dirty = false;
+    }
+    if (rotation.rotated) {
+      stats.current_file_number = file_number;
+      stats.current_file_bytes = rotation.header_bytes;
+      stats.bytes_written += rotation.header_bytes;
+      dirty = true;  // the new file's header is not yet synced
+    }
+    if (!fatal.ok()) {
+      failed = absl::FailedPreconditionError(
+          absl::StrCat("write-ahead log is in a failed state after ",
+                       fatal.message(), "; reopen the store"));
+      status = failed;
+    }
+    w->seq = file_number;
+  }
+  w->status = status;
+  queue.pop_front();
+  w->done = true;
+  if (!queue.empty()) queue.front()->cv.notify_one();
+}
+
 void LogWriter::Impl::SyncerLoop() {
   const auto interval =
       std::max(options.sync_interval, std::chrono::milliseconds(1));
@@ -428,6 +465,12 @@ absl::Status LogWriter::Close() {
   Impl::Waiter w;
   w.kind = Impl::Kind::kClose;
   return impl_->Submit(&w).status();
+}
+
+absl::StatusOr<uint64_t> LogWriter::StartNewFile() {
+  Impl::Waiter w;
+  w.kind = Impl::Kind::kRotate;
+  return impl_->Submit(&w);
 }
 
 LogWriterStats LogWriter::stats() const {

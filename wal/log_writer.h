@@ -65,6 +65,13 @@ class LogWriter {
   // Syncs and closes the current file; later calls fail.
   absl::Status Close();
 
+  // Ends the current file (fsyncing it if it holds unsynced batches) and
+  // starts the next one, returning its number. Every batch acknowledged
+  // before the call lies in files with lower numbers. The engine calls it
+  // when it seals its in-memory buffer: once those points are in a
+  // segment, the files below the returned number can be removed.
+  absl::StatusOr<uint64_t> StartNewFile();
+
   LogWriterStats stats() const;
 
  private:

@@ -323,5 +323,46 @@ TEST_F(LogWriterTest, ConcurrentAppendsShareFsyncsAndEachLandsOnce) {
   EXPECT_GT(r->wal_files, 1u);
 }
 
+TEST_F(LogWriterTest, StartNewFileKeepsEarlierBatchesInEarlierFiles) {
+  auto writer = OpenWriter(Options(SyncPolicy::kNever));
+  ASSERT_TRUE(writer->Append(Batch(0)).ok());
+  ASSERT_TRUE(writer->Append(Batch(1)).ok());
+  absl::StatusOr<uint64_t> next = writer->StartNewFile();
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(*next, 2u);
+  EXPECT_EQ(writer->stats().current_file_number, 2u);
+  ASSERT_TRUE(writer->Append(Batch(2)).ok());
+  ASSERT_TRUE(writer->Sync().ok());
+  // The batches written before the switch were fsynced by it: a power cut
+  // keeps them even under kNever.
+  env_.PowerCut();
+  writer.reset();
+  std::vector<LogBatch> all = Recover();
+  ASSERT_EQ(all.size(), 3u);
+  // A checkpoint at file 2 skips (and removes) file 1.
+  std::vector<LogBatch> tail;
+  absl::StatusOr<RecoveryResult> r =
+      RecoverLog(&env_, kDir, RecoveryMode::kTolerateCorruptedTail, false, *next,
+                 [&](LogBatch&& b) {
+                   tail.push_back(std::move(b));
+                   return absl::OkStatus();
+                 });
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(tail.size(), 1u);
+  EXPECT_EQ(tail[0].seq, 3u);
+  EXPECT_EQ(r->next_file_number, 3u);
+  EXPECT_EQ(env_.GetChildren(kDir)->size(), 1u);
+}
+
+TEST_F(LogWriterTest, RecoveryStartsNoLowerThanTheCheckpoint) {
+  // Every log file was checkpointed and removed: the next writer must not
+  // reuse a number below the checkpoint.
+  absl::StatusOr<RecoveryResult> r =
+      RecoverLog(&env_, kDir, RecoveryMode::kTolerateCorruptedTail, false, 7,
+                 [](LogBatch&&) { return absl::OkStatus(); });
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->next_file_number, 7u);
+}
+
 }  // namespace
 }  // namespace varve::wal
