@@ -17,6 +17,13 @@ absl::StatusOr<CompiledMatchers> CompiledMatchers::Compile(
   CompiledMatchers out;
   for (const LabelMatcher& m : matchers) {
     Compiled c{m, nullptr};
+    if (m.op != LabelMatcher::Op::kEqual && m.op != LabelMatcher::Op::kNotEqual &&
+        m.op != LabelMatcher::Op::kRegexMatch &&
+        m.op != LabelMatcher::Op::kRegexNoMatch) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "label matcher on \"", m.name, "\": unknown operator ",
+          static_cast<int>(m.op)));
+    }
     if (m.op == LabelMatcher::Op::kRegexMatch ||
         m.op == LabelMatcher::Op::kRegexNoMatch) {
       RE2::Options options;
@@ -34,30 +41,32 @@ absl::StatusOr<CompiledMatchers> CompiledMatchers::Compile(
 }
 
 bool CompiledMatchers::Matches(const Labels& labels) const {
-  static const std::string kEmpty;
-  for (const Compiled& c : matchers_) {
-    const std::string* value = &kEmpty;
+  for (size_t i = 0; i < matchers_.size(); ++i) {
+    std::string_view value;  // a missing label reads as ""
     for (const Label& label : labels) {
-      if (label.name == c.matcher.name) {
-        value = &label.value;
+      if (label.name == matchers_[i].matcher.name) {
+        value = label.value;
         break;
       }
     }
-    bool ok;
-    switch (c.matcher.op) {
-      case LabelMatcher::Op::kEqual: ok = *value == c.matcher.value; break;
-      case LabelMatcher::Op::kNotEqual: ok = *value != c.matcher.value; break;
-      case LabelMatcher::Op::kRegexMatch:
-        ok = RE2::PartialMatch(*value, *c.regex);
-        break;
-      case LabelMatcher::Op::kRegexNoMatch:
-        ok = !RE2::PartialMatch(*value, *c.regex);
-        break;
-      default: ok = false;
-    }
-    if (!ok) return false;
+    if (!MatchesValue(i, value)) return false;
   }
   return true;
+}
+
+bool CompiledMatchers::MatchesValue(size_t i, std::string_view value) const {
+  const Compiled& c = matchers_[i];
+  switch (c.matcher.op) {
+    case LabelMatcher::Op::kEqual: return value == c.matcher.value;
+    case LabelMatcher::Op::kNotEqual: return value != c.matcher.value;
+    case LabelMatcher::Op::kRegexMatch:
+      return RE2::PartialMatch(re2::StringPiece(value.data(), value.size()),
+                               *c.regex);
+    case LabelMatcher::Op::kRegexNoMatch:
+      return !RE2::PartialMatch(re2::StringPiece(value.data(), value.size()),
+                                *c.regex);
+  }
+  return false;  // an Op value outside the enum matches nothing
 }
 
 }  // namespace varve

@@ -3,7 +3,9 @@
 #ifndef VARVE_INDEX_LABEL_MATCHER_H_
 #define VARVE_INDEX_LABEL_MATCHER_H_
 
+#include <cstddef>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +33,14 @@ class CompiledMatchers {
   // reads as the empty string. Regexes are unanchored: they match if they
   // match anywhere in the value.
   bool Matches(const Labels& labels) const;
+
+  // Matcher by matcher, for callers that test each distinct label value once
+  // (the series index) instead of each series.
+  size_t size() const { return matchers_.size(); }
+  const LabelMatcher& matcher(size_t i) const { return matchers_[i].matcher; }
+  // True if matcher i holds for a label whose value is `value`; a missing
+  // label is tested as "".
+  bool MatchesValue(size_t i, std::string_view value) const;
 
  private:
   struct Compiled {
