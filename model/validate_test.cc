@@ -9,6 +9,8 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace varve {
 namespace {
@@ -85,6 +87,31 @@ TEST(ValidateTest, DuplicateNames) {
   r = Good();
   r.fields.push_back({"usage", int64_t{1}});
   EXPECT_THAT(Invalid(r), HasSubstr("field \"usage\" appears twice"));
+}
+
+TEST(ValidateTest, DuplicateFieldAmongManyIsReportedAtItsSecondAppearance) {
+  // More fields than the pairwise check takes, so the sorted path runs.
+  Record r = Good();
+  r.fields.clear();
+  for (int i = 0; i < 200; ++i) r.fields.push_back({"f" + std::to_string(i), int64_t{i}});
+  EXPECT_TRUE(ValidateRecord(r, Limits{}).ok());
+  r.fields[150].name = "f40";
+  r.fields[170].name = "f3";
+  EXPECT_THAT(Invalid(r), HasSubstr("field \"f40\" appears twice"));
+  // A problem in an earlier field is reported first, as field order says.
+  r.fields[100].value = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THAT(Invalid(r), HasSubstr("field \"f100\": NaN"));
+}
+
+TEST(ValidateTest, FieldNamesThatShareTheirEndsAreNotDuplicates) {
+  // Same length, same first and last 8 bytes: equal fingerprints, still
+  // different names.
+  Record r = Good();
+  r.fields = {{"usage_guest_aa_nice_total", 1.0}, {"usage_guest_bb_nice_total", 2.0},
+              {"ab", 1.0}, {"ba", 1.0}, {"aab", 1.0}, {"abb", 1.0}};
+  EXPECT_TRUE(ValidateRecord(r, Limits{}).ok());
+  r.fields.push_back({"usage_guest_bb_nice_total", 3.0});
+  EXPECT_THAT(Invalid(r), HasSubstr("field \"usage_guest_bb_nice_total\" appears twice"));
 }
 
 TEST(ValidateTest, NaNAndInfinitiesAreRejected) {
@@ -206,6 +233,55 @@ RC_GTEST_PROP(ValidateProperty, Utf8AgreesWithSimdjsonOnHighBytes, ()) {
   const auto bytes = *rc::gen::container<std::string>(
       rc::gen::oneOf(rc::gen::inRange<char>(-128, 0), rc::gen::element<char>('a', '\0')));
   RC_ASSERT(IsValidUtf8(bytes) == simdjson::validate_utf8(bytes.data(), bytes.size()));
+}
+
+// The name rules, spelled out one character at a time.
+bool ReferenceName(std::string_view name, bool allow_colon) {
+  auto start = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+  };
+  auto rest = [&](char c) {
+    return start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           (allow_colon && c == ':');
+  };
+  if (name.empty() || !start(name[0]) || name.starts_with("__")) return false;
+  return std::all_of(name.begin(), name.end(), rest);
+}
+
+RC_GTEST_PROP(ValidateProperty, NameChecksAgreeWithTheRules, ()) {
+  const auto name = *rc::gen::oneOf(
+      rc::gen::arbitrary<std::string>(),
+      rc::gen::container<std::string>(rc::gen::element<char>(
+          'a', 'Z', '_', '0', '9', '.', '-', ':', ' ', '/', '\0', '\x80', '\xff')));
+  RC_ASSERT(IsValidMetricName(name) == ReferenceName(name, true));
+  RC_ASSERT(IsValidLabelOrFieldName(name) == ReferenceName(name, false));
+}
+
+RC_GTEST_PROP(ValidateProperty, DuplicateFieldIsTheFirstRepeatedName, ()) {
+  // Few distinct short names, so that repeats are common; up to 150 fields,
+  // across both ways of finding duplicates.
+  const auto names = *rc::gen::container<std::vector<std::string>>(
+      *rc::gen::inRange<size_t>(1, 150),
+      rc::gen::map(rc::gen::inRange(0, 400), [](int i) { return "f" + std::to_string(i); }));
+  Record r = Good();
+  r.fields.clear();
+  for (const std::string& name : names) r.fields.push_back({name, 1.0});
+  size_t expected = names.size();
+  for (size_t i = 0; i < names.size() && expected == names.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (names[j] == names[i]) {
+        expected = i;
+        break;
+      }
+    }
+  }
+  const absl::Status s = ValidateRecord(r, Limits{});
+  if (expected == names.size()) {
+    RC_ASSERT(s.ok());
+  } else {
+    RC_ASSERT(std::string(s.message()) ==
+              "field \"" + names[expected] + "\" appears twice");
+  }
 }
 
 RC_GTEST_PROP(CanonicalizeProperty, SortedWithoutEmptiesAndIdempotent,

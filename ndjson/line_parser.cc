@@ -17,29 +17,14 @@ namespace {
 
 using internal::Column;
 using internal::Describe;
+using internal::Key;
+using enum internal::Key;
 using internal::ErrorAt;
 using internal::IsIntegerLiteral;
 using internal::NumberText;
 using internal::Quoted;
 using simdjson::error_code;
 using simdjson::SUCCESS;
-
-// Top-level keys, as bits of a "seen" mask (duplicates are an error).
-enum Key : uint32_t {
-  kNoKey = 0,
-  kMetric = 1u << 0,
-  kLabels = 1u << 1,
-  kTs = 1u << 2,
-  kFields = 1u << 3,
-  kValue = 1u << 4,
-  kKind = 1u << 5,
-  kMagic = 1u << 6,
-  kVersion = 1u << 7,
-  kSeq = 1u << 8,
-  kLines = 1u << 9,
-  kPoints = 1u << 10,
-  kXxh3 = 1u << 11,
-};
 
 Key DataKey(std::string_view key) {
   if (key == "metric") return kMetric;
@@ -83,7 +68,8 @@ int64_t ScaleOf(Precision precision) {
 
 }  // namespace
 
-LineParser::Impl::Impl(Precision p) : precision(p), scale(ScaleOf(p)) {}
+LineParser::Impl::Impl(Precision p, bool fast_path)
+    : precision(p), scale(ScaleOf(p)), fast_path(fast_path) {}
 
 absl::Status LineParser::Impl::ParseLine(std::string_view line,
                                          size_t readable_after,
@@ -92,6 +78,7 @@ absl::Status LineParser::Impl::ParseLine(std::string_view line,
     line.remove_suffix(1);
     readable_after = readable_after == SIZE_MAX ? SIZE_MAX : readable_after + 1;
   }
+  if (fast_path && TryFastDataLine(line, out)) return absl::OkStatus();
   const char* data;
   size_t capacity;
   if (readable_after >= simdjson::SIMDJSON_PADDING && line.data() != nullptr &&
@@ -126,6 +113,7 @@ absl::Status LineParser::Impl::ParseLine(std::string_view line,
   first_data_key = first_reserved_key = first_unknown_reserved = std::string_view::npos;
   if (out->records.empty()) out->records.emplace_back();
   Record& first = out->records[0];
+  first_record = &first;
   first.metric.clear();
   label_views.clear();
 
@@ -312,6 +300,39 @@ absl::Status LineParser::Impl::FinishControl(ParsedLine* out) {
   return absl::OkStatus();
 }
 
+absl::Status LineParser::Impl::SortLabels() {
+  // Label names mostly differ in their first byte: decide there without a
+  // call to memcmp. (Same order as string comparison: both compare bytes as
+  // unsigned.)
+  auto less = [this](uint32_t a, uint32_t b) {
+    const std::string_view x = label_views[a].first, y = label_views[b].first;
+    if (!x.empty() && !y.empty() && x[0] != y[0]) {
+      return static_cast<unsigned char>(x[0]) < static_cast<unsigned char>(y[0]);
+    }
+    return x < y;
+  };
+  const size_t n = label_views.size();
+  if (label_order.size() == n) {
+    // The last line's order, if it puts these names in strictly increasing
+    // order, is their order (and there are no duplicates).
+    bool sorted = true;
+    for (size_t k = 1; k < n && sorted; ++k) sorted = less(label_order[k - 1], label_order[k]);
+    if (sorted) return absl::OkStatus();
+  }
+  label_order.resize(n);
+  for (size_t i = 0; i < n; ++i) label_order[i] = static_cast<uint32_t>(i);
+  std::sort(label_order.begin(), label_order.end(), less);
+  for (size_t k = 1; k < n; ++k) {
+    const std::string_view name = label_views[label_order[k]].first;
+    if (name == label_views[label_order[k - 1]].first) {
+      label_order.clear();  // not an order to try on the next line
+      return absl::InvalidArgumentError(
+          absl::StrCat("label ", Quoted(name), " appears twice in \"labels\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
   if (first_reserved_key != std::string_view::npos) {
     return ErrorAt(first_reserved_key,
@@ -328,34 +349,18 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
         "missing ", missing, ": a record needs metric, ts and fields (or value)"));
   }
 
-  // Canonical labels (sorted by name, empty values dropped), sorted as
+  // Canonical labels (sorted by name, empty values dropped), ordered as
   // views so that no string is moved, then copied into the record's
   // labels, whose buffers are reused when the record is.
-  auto by_name = [](const auto& a, const auto& b) {
-    // Label names mostly differ in their first byte: decide there without
-    // a call to memcmp. (Same order as string comparison: both compare
-    // bytes as unsigned.)
-    if (!a.first.empty() && !b.first.empty() && a.first[0] != b.first[0]) {
-      return static_cast<unsigned char>(a.first[0]) < static_cast<unsigned char>(b.first[0]);
-    }
-    return a.first < b.first;
-  };
-  if (!std::is_sorted(label_views.begin(), label_views.end(), by_name)) {
-    std::sort(label_views.begin(), label_views.end(), by_name);
-  }
-  for (size_t i = 1; i < label_views.size(); ++i) {
-    if (label_views[i].first == label_views[i - 1].first) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "label ", Quoted(label_views[i].first), " appears twice in \"labels\""));
-    }
-  }
+  VARVE_RETURN_IF_ERROR(SortLabels());
   Record& first = out->records[0];
   Labels& labels = first.labels;
   size_t kept = 0;
   for (const auto& [name, value] : label_views) kept += value.empty() ? 0 : 1;
   labels.resize(kept);
   size_t k = 0;
-  for (const auto& [name, value] : label_views) {
+  for (const uint32_t i : label_order) {
+    const auto& [name, value] = label_views[i];
     if (value.empty()) continue;
     internal::AssignBytes(&labels[k].name, name);
     internal::AssignBytes(&labels[k].value, value);
@@ -374,10 +379,10 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
     }
     out->records.resize(1);
     first.ts = ts;
+    // The values are in place already (ParseColumn); the names follow.
     first.fields.resize(column_count);
     for (size_t c = 0; c < column_count; ++c) {
       internal::AssignBytes(&first.fields[c].name, columns[c].name);
-      first.fields[c].value = std::move(columns[c].scalar);
     }
     return absl::OkStatus();
   }
@@ -392,7 +397,8 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
       return ErrorAt(column.offset,
                      absl::StrCat("field ", Quoted(column.name), " must be an array of ",
                                   n, " values like \"ts\" (null where a record lacks "
-                                  "the field), got ", Describe(column.scalar)));
+                                  "the field), got ",
+                                  Describe(out->records[0].fields[c].value)));
     }
     if (column.cells.size() != n) {
       return ErrorAt(column.offset,
@@ -432,8 +438,8 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
   return absl::OkStatus();
 }
 
-LineParser::LineParser(Precision precision)
-    : impl_(std::make_unique<Impl>(precision)) {}
+LineParser::LineParser(Precision precision, bool fast_path)
+    : impl_(std::make_unique<Impl>(precision, fast_path)) {}
 
 LineParser::~LineParser() = default;
 

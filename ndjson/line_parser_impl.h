@@ -26,6 +26,23 @@ namespace od = ::simdjson::ondemand;
 
 namespace internal {
 
+// Top-level keys, as bits of a "seen" mask (duplicates are an error).
+enum Key : uint32_t {
+  kNoKey = 0,
+  kMetric = 1u << 0,
+  kLabels = 1u << 1,
+  kTs = 1u << 2,
+  kFields = 1u << 3,
+  kValue = 1u << 4,
+  kKind = 1u << 5,
+  kMagic = 1u << 6,
+  kVersion = 1u << 7,
+  kSeq = 1u << 8,
+  kLines = 1u << 9,
+  kPoints = 1u << 10,
+  kXxh3 = 1u << 11,
+};
+
 // The text of a number token (simdjson's raw token runs up to the next
 // structural character and may include white space).
 inline std::string_view NumberText(std::string_view token) {
@@ -48,10 +65,67 @@ inline bool IsIntegerLiteral(std::string_view text) {
 // *s = text, as a plain copy into s's buffer. Records are parsed into again
 // and again, and their strings mostly keep their length from one line to
 // the next: std::string::assign's general path cost more than the copy.
+// Names and label values are short: up to 32 bytes are copied with a few
+// fixed-size (overlapping) moves instead of a call to memcpy.
 // `text` must not point into *s.
-inline void AssignBytes(std::string* s, std::string_view text) {
-  if (s->size() != text.size()) s->resize(text.size());
-  if (!text.empty()) std::memcpy(s->data(), text.data(), text.size());
+[[gnu::always_inline]] inline void AssignBytes(std::string* s, std::string_view text) {
+  const size_t n = text.size();
+  if (s->size() != n) s->resize(n);
+  char* d = s->data();
+  const char* p = text.data();
+  if (n >= 16) {
+    if (n > 32) {
+      std::memcpy(d, p, n);
+      return;
+    }
+    char head[16], tail[16];
+    std::memcpy(head, p, 16);
+    std::memcpy(tail, p + n - 16, 16);
+    std::memcpy(d, head, 16);
+    std::memcpy(d + n - 16, tail, 16);
+  } else if (n >= 8) {
+    uint64_t head, tail;
+    std::memcpy(&head, p, 8);
+    std::memcpy(&tail, p + n - 8, 8);
+    std::memcpy(d, &head, 8);
+    std::memcpy(d + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    uint32_t head, tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    std::memcpy(d, &head, 4);
+    std::memcpy(d + n - 4, &tail, 4);
+  } else if (n > 0) {  // 1 to 3 bytes: first, middle, last
+    d[0] = p[0];
+    d[n / 2] = p[n / 2];
+    d[n - 1] = p[n - 1];
+  }
+}
+
+// The value of a JSON integer literal of at most 19 digits that fits in
+// int64 (the timestamps and counters of telemetry), read without simdjson's
+// general number parser. False for anything else (more digits, a leading
+// zero, a fraction, an exponent, a stray character, out of range): the
+// caller then takes the general path, which also words the errors.
+inline bool ParseShortInteger(std::string_view text, int64_t* out) {
+  const bool negative = !text.empty() && text[0] == '-';
+  const size_t start = negative ? 1 : 0;
+  const size_t digits = text.size() - start;
+  if (digits == 0 || digits > 19 || (text[start] == '0' && digits > 1)) return false;
+  uint64_t v = 0;  // 19 digits stay below 2^64
+  for (size_t i = start; i < text.size(); ++i) {
+    const unsigned d = static_cast<unsigned char>(text[i]) - '0';
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  if (negative) {
+    if (v > uint64_t{1} << 63) return false;
+    *out = static_cast<int64_t>(0 - v);
+  } else {
+    if (v > uint64_t{INT64_MAX}) return false;
+    *out = static_cast<int64_t>(v);
+  }
+  return true;
 }
 
 // One entry of "fields" (or the "value" key): a single value, or the
@@ -62,17 +136,22 @@ struct Column {
   std::string_view name;
   size_t offset = 0;  // of the value
   bool is_array = false;
-  FieldValue scalar;
+  // A single value is read straight into the first record's field of the
+  // same position; only arrays are held here.
   std::vector<std::optional<FieldValue>> cells;
 };
 
 }  // namespace internal
 
 struct LineParser::Impl {
-  explicit Impl(Precision p);
+  Impl(Precision p, bool fast_path);
 
   absl::Status ParseLine(std::string_view line, size_t readable_after,
                          ParsedLine* out);
+  // The common data line without simdjson (fast_line.cc): true if it was
+  // read, into *out exactly as ParseLine would; false if it is left to
+  // the general parser (which then starts over).
+  bool TryFastDataLine(std::string_view line, ParsedLine* out);
   absl::Status ParseKey(od::field& field, Record* first);
   absl::Status ParseReserved(std::string_view key, size_t key_offset,
                              od::value& value);
@@ -96,6 +175,9 @@ struct LineParser::Impl {
                             std::string_view what, uint64_t* out);
   absl::Status FinishControl(ParsedLine* out);
   absl::Status FinishData(ParsedLine* out);
+  // Sets label_order to the labels' order by name; an error if a name
+  // appears twice.
+  absl::Status SortLabels();
 
   size_t OffsetOf(const char* p) const { return static_cast<size_t>(p - begin); }
   size_t OffsetOf(od::value& value) const {
@@ -115,6 +197,7 @@ struct LineParser::Impl {
 
   const Precision precision;
   const int64_t scale;
+  const bool fast_path;
   od::parser parser;
   od::document doc;
   std::string copy;       // the line plus padding, when it cannot be parsed in place
@@ -133,6 +216,12 @@ struct LineParser::Impl {
   // The labels as read, name and value pointing into simdjson's string
   // buffer: sorted and checked as views, then copied once into the record.
   std::vector<std::pair<std::string_view, std::string_view>> label_views;
+  // label_views[label_order[k]] is the k-th label by name. Kept from line
+  // to line: lines of one input mostly list their labels in one order, and
+  // checking that the last order still sorts them is cheaper than sorting.
+  std::vector<uint32_t> label_order;
+  // The first record of the line being parsed (out->records[0]).
+  Record* first_record = nullptr;
   ControlLine control;
   size_t kind_offset = 0;
   size_t first_data_key = std::string_view::npos;      // offsets of keys

@@ -92,15 +92,18 @@ absl::Status LineParser::Impl::ReadTimestamp(od::value& value, size_t offset,
   if (error_code e = value.type().get(type)) return JsonError(e, offset);
   if (type == od::json_type::number) {
     const std::string_view number = NumberText(value.raw_json_token());
-    if (!IsIntegerLiteral(number)) {
-      return ErrorAt(offset, absl::StrCat(what(), " must be an integer or an RFC 3339 "
-                                          "string, got the float ", internal::Clipped(number)));
-    }
     int64_t v;
-    if (value.get_int64().get(v) != SUCCESS) {
-      if (!internal::IsIntegerSyntax(number)) return JsonError(simdjson::NUMBER_ERROR, offset);
-      return ErrorAt(offset, absl::StrCat(what(), ": integer out of range: ",
-                                          internal::Clipped(number), " does not fit in int64"));
+    if (!internal::ParseShortInteger(number, &v)) {
+      if (!IsIntegerLiteral(number)) {
+        return ErrorAt(offset, absl::StrCat(what(), " must be an integer or an RFC 3339 "
+                                            "string, got the float ",
+                                            internal::Clipped(number)));
+      }
+      if (value.get_int64().get(v) != SUCCESS) {
+        if (!internal::IsIntegerSyntax(number)) return JsonError(simdjson::NUMBER_ERROR, offset);
+        return ErrorAt(offset, absl::StrCat(what(), ": integer out of range: ",
+                                            internal::Clipped(number), " does not fit in int64"));
+      }
     }
     if (__builtin_mul_overflow(v, scale, out)) {
       return ErrorAt(offset, absl::StrCat(what(), ": ", v, " ", UnitOf(precision),
@@ -133,6 +136,9 @@ absl::Status LineParser::Impl::ParseFields(od::value& value, size_t offset) {
   }
   od::object object;
   if (error_code e = value.get_object().get(object)) return JsonError(e, offset);
+  // Room for as many fields as the longest line so far had, at once.
+  std::vector<Field>& fields = first_record->fields;
+  if (fields.capacity() < columns.size()) fields.reserve(columns.size());
   for (auto result : object) {
     od::field field;
     if (error_code e = std::move(result).get(field)) return JsonError(e);
@@ -161,7 +167,10 @@ absl::Status LineParser::Impl::ParseColumn(std::string_view name, od::value& val
   }
   if (type != od::json_type::array) {
     column.is_array = false;
-    return ReadFieldValue(value, type, column.offset, column, 0, &column.scalar);
+    std::vector<Field>& fields = first_record->fields;
+    if (fields.size() < column_count) fields.resize(column_count);
+    return ReadFieldValue(value, type, column.offset, column, 0,
+                          &fields[column_count - 1].value);
   }
   column.is_array = true;
   column.cells.clear();
@@ -198,6 +207,11 @@ absl::Status LineParser::Impl::ReadFieldValue(od::value& value, od::json_type ty
   switch (type) {
     case od::json_type::number: {
       const std::string_view number = NumberText(value.raw_json_token());
+      int64_t small;
+      if (internal::ParseShortInteger(number, &small)) {
+        *out = small;
+        return absl::OkStatus();
+      }
       if (IsIntegerLiteral(number)) {
         int64_t v;
         if (value.get_int64().get(v) != SUCCESS) {

@@ -1,5 +1,7 @@
 #include "wal/log_encoder.h"
 
+#include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -33,20 +35,87 @@ void FinishControlLine(std::string_view covered, size_t line_start,
   out->push_back('\n');
 }
 
+uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+uint32_t Load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// Equality of two strings with a few fixed-size loads where they are short
+// (metrics and label values mostly are), instead of a call to memcmp.
+bool SameBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return Load64(x) == Load64(y) && Load64(x + n - 8) == Load64(y + n - 8);
+  }
+  if (n >= 4) return Load32(x) == Load32(y) && Load32(x + n - 4) == Load32(y + n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
+
+// A cheap function of a string's bytes (its first and last 8 or 4 bytes
+// and its length), for the hash below: strings that differ only in their
+// middle collide, which costs an equality check, never a wrong answer.
+uint64_t Fingerprint(std::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t a = n, b = 0;
+  if (n >= 8) {
+    a ^= Load64(p);
+    b = Load64(p + n - 8);
+  } else if (n >= 4) {
+    a ^= Load32(p);
+    b = Load32(p + n - 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) b = (b << 8) | static_cast<unsigned char>(p[i]);
+  }
+  return (a * 0x9e3779b97f4a7c15u) ^ (b * 0xff51afd7ed558ccdu);
+}
+
 // Records of one series, found without building series keys: a hash of
-// the metric and label values (XXH3, each piece seeded with the hash so
-// far), and equality of metric and labels.
+// the metric and label values, and equality of metric and labels. (The
+// hash decides nothing about the output: series are laid out in order of
+// first appearance.)
 struct SeriesHash {
   size_t operator()(const Record* record) const {
-    uint64_t h = Xxh3(record->metric);
-    for (const Label& label : record->labels) h = Xxh3(label.value, h);
+    uint64_t h = Fingerprint(record->metric);
+    for (const Label& label : record->labels) {
+      h = (h ^ Fingerprint(label.value)) * 0xc2b2ae3d27d4eb4fu;
+      h ^= h >> 29;
+    }
+    // absl's table takes its probe position and control bits from the
+    // hash: mix once more (MurmurHash3's finalizer) so that all bits depend
+    // on every piece.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53u;
+    h ^= h >> 33;
     return static_cast<size_t>(h);
   }
 };
 
 struct SeriesEq {
   bool operator()(const Record* a, const Record* b) const {
-    return a->metric == b->metric && a->labels == b->labels;
+    if (!SameBytes(a->metric, b->metric) || a->labels.size() != b->labels.size()) return false;
+    for (size_t i = 0; i < a->labels.size(); ++i) {
+      if (!SameBytes(a->labels[i].value, b->labels[i].value) ||
+          !SameBytes(a->labels[i].name, b->labels[i].name)) {
+        return false;
+      }
+    }
+    return true;
   }
 };
 
