@@ -1,0 +1,162 @@
+#include "segments/block_encoder.h"
+
+#include <span>
+
+#include "absl/strings/str_cat.h"
+#include "codecs/bool_codec.h"
+#include "codecs/codec_id.h"
+#include "codecs/float_codec.h"
+#include "codecs/int_codec.h"
+#include "codecs/presence_codec.h"
+#include "codecs/string_codec.h"
+#include "segments/segment_format.h"
+#include "util/status_macros.h"
+
+namespace varve::segments {
+namespace {
+
+using codecs::kMaxBlockValues;
+
+// Upper bounds of encoded sizes, from docs/CODECS.md: no layout the
+// encoders pick is larger than its raw form (8 bytes a number, a bitmap for
+// bools and presence, a dictionary entry per string plus a 2-byte index)
+// plus fixed headers, which kColumnOverhead covers with room to spare.
+constexpr uint64_t kNumberBytes = 8;
+constexpr uint64_t kStringOverhead = 12;  // length varint + index bits
+constexpr uint64_t kColumnOverhead = 64 + kMaxBlockValues / 8 + 8;
+
+uint64_t ValueCost(const SealColumn& column, size_t value) {
+  switch (column.type) {
+    case FieldType::kFloat:
+    case FieldType::kInt: return kNumberBytes;
+    case FieldType::kBool: return 1;
+    case FieldType::kString: return column.strings[value].size() + kStringOverhead;
+  }
+  return kNumberBytes;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t block_rows) {
+  const size_t rows = series.ts.size();
+  const size_t width = series.columns.size();
+  std::vector<size_t> bounds = {0};
+  std::vector<size_t> cursors(width, 0);      // per column: its value at `row`
+  std::vector<size_t> seen_in(width, SIZE_MAX);  // block a column last had a value in
+  uint64_t block_bytes = 0;
+  // What row `row` adds to the current block: its values, plus the fixed
+  // cost of each column that has no value in the block yet.
+  auto row_cost = [&](size_t row) {
+    uint64_t cost = 0;
+    for (size_t c = 0; c < width; ++c) {
+      const SealColumn& column = series.columns[c];
+      if (!column.present[row]) continue;
+      cost += ValueCost(column, cursors[c]);
+      if (seen_in[c] != bounds.size()) cost += kColumnOverhead;
+    }
+    return cost;
+  };
+  for (size_t row = 0; row < rows; ++row) {
+    if (row - bounds.back() == block_rows) {
+      bounds.push_back(row);
+      block_bytes = 0;
+    }
+    uint64_t cost = row_cost(row);
+    if (row > bounds.back() && block_bytes + cost > kMaxRawBytes) {
+      bounds.push_back(row);
+      block_bytes = 0;
+      cost = row_cost(row);
+    }
+    if (cost > kMaxRawBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "seal series ", SeriesDisplayName(series.metric, series.labels), ": row ", row,
+          " needs about ", cost, " bytes, more than a block may hold (", kMaxRawBytes, ")"));
+    }
+    block_bytes += cost;
+    for (size_t c = 0; c < width; ++c) {
+      if (series.columns[c].present[row]) {
+        ++cursors[c];
+        seen_in[c] = bounds.size();
+      }
+    }
+  }
+  bounds.push_back(rows);
+  return bounds;
+}
+
+BlockEncoder::BlockEncoder()
+    : presence_(new bool[kMaxBlockValues]), bools_(new bool[kMaxBlockValues]) {}
+
+BlockEncoder::~BlockEncoder() = default;
+
+void BlockEncoder::StartSeries(const SealSeries& series) {
+  cursors_.assign(series.columns.size(), 0);
+}
+
+absl::Status BlockEncoder::EncodeValues(const SealColumn& column, size_t first, size_t count,
+                                        std::string* raw, PackedZone* zone) {
+  switch (column.type) {
+    case FieldType::kFloat: {
+      std::span<const double> values(column.floats.data() + first, count);
+      *zone = PackZone(FloatZone(values), column.type);
+      return codecs::float_codec::Encode(values, raw);
+    }
+    case FieldType::kInt: {
+      std::span<const int64_t> values(column.ints.data() + first, count);
+      *zone = PackZone(IntZone(values), column.type);
+      return codecs::int_codec::Encode(values, raw);
+    }
+    case FieldType::kBool: {
+      for (size_t i = 0; i < count; ++i) bools_[i] = column.bools[first + i];
+      std::span<const bool> values(bools_.get(), count);
+      *zone = PackZone(BoolZone(values), column.type);
+      return codecs::bool_codec::Encode(values, raw);
+    }
+    case FieldType::kString: {
+      strings_.clear();
+      for (size_t i = 0; i < count; ++i) strings_.push_back(column.strings[first + i]);
+      *zone = PackZone(StringZone(count), column.type);
+      return codecs::string_codec::Encode(strings_, raw);
+    }
+  }
+  return absl::InvalidArgumentError("unknown column type");
+}
+
+absl::Status BlockEncoder::EncodeBlock(const SealSeries& series, size_t begin, size_t end,
+                                       std::string* raw, std::vector<EncodedColumn>* columns) {
+  const size_t rows = end - begin;
+  if (begin >= end || rows > kMaxBlockValues || end > series.ts.size()) {
+    return absl::InternalError(absl::StrCat("block rows [", begin, ", ", end, ") are invalid"));
+  }
+  raw->clear();
+  columns->clear();
+  for (size_t c = 0; c < series.columns.size(); ++c) {
+    const SealColumn& column = series.columns[c];
+    size_t count = 0;
+    for (size_t r = 0; r < rows; ++r) {
+      presence_[r] = column.present[begin + r];
+      count += presence_[r];
+    }
+    if (count == 0) continue;
+    EncodedColumn encoded;
+    encoded.column = static_cast<uint32_t>(c);
+    encoded.count = static_cast<uint32_t>(count);
+    encoded.offset = static_cast<uint32_t>(raw->size());
+    VARVE_RETURN_IF_ERROR(
+        codecs::presence_codec::Encode(std::span<const bool>(presence_.get(), rows), raw));
+    encoded.presence_size = static_cast<uint32_t>(raw->size() - encoded.offset);
+    const size_t values_start = raw->size();
+    VARVE_RETURN_IF_ERROR(EncodeValues(column, cursors_[c], count, raw, &encoded.zone));
+    encoded.values_size = static_cast<uint32_t>(raw->size() - values_start);
+    encoded.presence_codec = static_cast<uint8_t>((*raw)[encoded.offset]);
+    encoded.values_codec = static_cast<uint8_t>((*raw)[values_start]);
+    cursors_[c] += count;
+    columns->push_back(encoded);
+  }
+  if (raw->size() > kMaxRawBytes) {
+    return absl::InternalError(absl::StrCat("block of ", raw->size(), " bytes exceeds the limit"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace varve::segments

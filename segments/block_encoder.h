@@ -1,0 +1,71 @@
+// Cutting a series into blocks and encoding one block's columns with the
+// column codecs (docs/CODECS.md). A raw block is the concatenation, column
+// by column, of a presence block and a values block for every column that
+// has at least one value in the block's rows; columns without one are left
+// out. The footer records where each piece starts (docs/SEGMENT.md).
+//
+// Thread-safety: a BlockEncoder is not (it keeps scratch buffers).
+#ifndef VARVE_SEGMENTS_BLOCK_ENCODER_H_
+#define VARVE_SEGMENTS_BLOCK_ENCODER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "segments/seal_series.h"
+#include "segments/zone_map.h"
+
+namespace varve::segments {
+
+// Row boundaries 0 = b[0] < b[1] < ... < b[k] = ts.size() of the blocks of
+// a valid series: at most block_rows (1..kMaxBlockValues) rows each, and
+// few enough that a block's encoded columns stay within kMaxRawBytes by a
+// conservative estimate. InvalidArgument if a single row is too large.
+absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t block_rows);
+
+// One column of an encoded block, as the footer describes it.
+struct EncodedColumn {
+  uint32_t column = 0;         // index into the series' columns
+  uint32_t count = 0;          // present values
+  uint32_t offset = 0;         // of the presence block in the raw block
+  uint32_t presence_size = 0;
+  uint32_t values_size = 0;
+  uint8_t presence_codec = 0;
+  uint8_t values_codec = 0;
+  PackedZone zone;
+};
+
+class BlockEncoder {
+ public:
+  BlockEncoder();
+  ~BlockEncoder();
+  BlockEncoder(const BlockEncoder&) = delete;
+  BlockEncoder& operator=(const BlockEncoder&) = delete;
+
+  // Begins a (valid) series: value cursors back to its first values.
+  void StartSeries(const SealSeries& series);
+
+  // Encodes rows [begin, end) of the series into *raw and *columns (both
+  // replaced). Blocks must be encoded in order, each starting where the
+  // previous one ended.
+  absl::Status EncodeBlock(const SealSeries& series, size_t begin, size_t end, std::string* raw,
+                           std::vector<EncodedColumn>* columns);
+
+ private:
+  absl::Status EncodeValues(const SealColumn& column, size_t first, size_t count,
+                            std::string* raw, PackedZone* zone);
+
+  std::vector<size_t> cursors_;  // per column: index of its next value
+  std::unique_ptr<bool[]> presence_;
+  std::unique_ptr<bool[]> bools_;
+  std::vector<std::string_view> strings_;
+};
+
+}  // namespace varve::segments
+
+#endif  // VARVE_SEGMENTS_BLOCK_ENCODER_H_

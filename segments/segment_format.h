@@ -1,0 +1,69 @@
+// The fixed-size parts of a segment file (docs/SEGMENT.md): the 16-byte
+// header at its start, the 48-byte trailer at its end, and the limits every
+// reader enforces before it allocates anything. Module-internal.
+//
+//   header   magic "VARVSEG\0", u32 format version, u8 codec version, 3 zero bytes
+//   ...      data: timestamp chunks and blocks, located by the footer
+//   footer   a FlatBuffers table (segment_footer.fbs)
+//   trailer  u64 footer offset, u64 footer size, u64 footer XXH3,
+//            u32 format version, u32 zero, u64 trailer XXH3, magic
+//
+// All integers are little-endian. Thread-safe: pure functions.
+#ifndef VARVE_SEGMENTS_SEGMENT_FORMAT_H_
+#define VARVE_SEGMENTS_SEGMENT_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "varve/record.h"
+
+namespace varve::segments {
+
+// First and last 8 bytes of every segment file.
+inline constexpr std::string_view kMagic{"VARVSEG\0", 8};
+// Version of the layout described in docs/SEGMENT.md.
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr size_t kHeaderSize = 16;
+inline constexpr size_t kTrailerSize = 48;
+
+// Limits a reader checks before allocating: a block or chunk never
+// decompresses to more than kMaxRawBytes, and a footer is at most
+// kMaxFooterBytes (FlatBuffers itself stops at 2 GiB).
+inline constexpr uint64_t kMaxRawBytes = uint64_t{256} << 20;
+inline constexpr uint64_t kMaxFooterBytes = uint64_t{1} << 30;
+
+// The trailer's fields, decoded and checked.
+struct Trailer {
+  uint64_t footer_offset = 0;
+  uint64_t footer_size = 0;
+  uint64_t footer_checksum = 0;
+  uint32_t format_version = kFormatVersion;
+};
+
+std::string EncodeHeader();
+// DataLoss unless `bytes` (kHeaderSize of them) is the header this version
+// writes; `path` names the file in the message.
+absl::Status CheckHeader(std::string_view bytes, std::string_view path);
+
+std::string EncodeTrailer(const Trailer& trailer);
+// Decodes the last kTrailerSize bytes of a file of `file_size` bytes: the
+// magic, then the trailer checksum, then the version (Unimplemented if
+// newer), then that the footer lies between the header and the trailer.
+absl::StatusOr<Trailer> DecodeTrailer(std::string_view bytes, uint64_t file_size,
+                                      std::string_view path);
+
+void PutFixed32(uint32_t v, std::string* out);
+void PutFixed64(uint64_t v, std::string* out);
+uint32_t DecodeFixed32(const char* p);
+uint64_t DecodeFixed64(const char* p);
+
+// The series as people write it, for messages: cpu{dc="x",host="a"}.
+std::string SeriesDisplayName(std::string_view metric, const Labels& labels);
+
+}  // namespace varve::segments
+
+#endif  // VARVE_SEGMENTS_SEGMENT_FORMAT_H_
