@@ -11,8 +11,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/filenames.h"
+#include "engine/segment_loader.h"
+#include "engine/series_merge.h"
 #include "index/label_matcher.h"
+#include "model/series_key.h"
 #include "model/validate.h"
+#include "wal/log_format.h"
 #include "util/status_macros.h"
 #include "wal/log_encoder.h"
 #include "wal/log_recovery.h"
@@ -111,14 +115,44 @@ EngineImpl::EngineImpl(const Options& options)
     : options_(options),
       env_(options.env != nullptr ? options.env : Env::Default()) {
   options_.dir = NormalizeStorePath(options.dir, env_);
+  auto version = std::make_shared<Version>();
+  version->active = std::make_shared<MemTable>();
+  version_ = std::move(version);
 }
 
 EngineImpl::~EngineImpl() { Close().IgnoreError(); }
 
 absl::StatusOr<std::unique_ptr<Engine>> EngineImpl::Open(const Options& options) {
-  std::unique_ptr<EngineImpl> engine(new EngineImpl(options));
-  if (!options.dir.empty()) VARVE_RETURN_IF_ERROR(engine->OpenStore());
-  return std::unique_ptr<Engine>(std::move(engine));
+  if (options.dir.empty() || !options.read_only) {
+    std::unique_ptr<EngineImpl> engine(new EngineImpl(options));
+    if (!options.dir.empty()) VARVE_RETURN_IF_ERROR(engine->OpenStore());
+    return std::unique_ptr<Engine>(std::move(engine));
+  }
+  // A reader shares the store with a writer that may seal meanwhile: the
+  // manifest it read first may have been replaced, and the log files it
+  // covered removed, before the reader got to them. Such a load is thrown
+  // away and tried again; one during which the manifest stayed the same
+  // saw a consistent snapshot.
+  constexpr int kAttempts = 8;
+  absl::Status last;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    std::unique_ptr<EngineImpl> engine(new EngineImpl(options));
+    absl::Status opened = engine->OpenStore();
+    absl::StatusOr<std::optional<Manifest>> after = ReadManifest(engine->env_, engine->options_.dir);
+    const bool unchanged = after.ok() && after->value_or(Manifest{}) == engine->manifest_;
+    if (opened.ok() && unchanged) return std::unique_ptr<Engine>(std::move(engine));
+    if (!opened.ok() && unchanged) return opened;
+    last = opened.ok() ? after.status() : opened;
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "store ", options.dir, " changed under ", kAttempts,
+      " read-only opens in a row (a writer is sealing); try again",
+      last.ok() ? "" : absl::StrCat(": ", last.message())));
+}
+
+std::shared_ptr<const Version> EngineImpl::current() const {
+  std::lock_guard<std::mutex> lock(version_mu_);
+  return version_;
 }
 
 absl::Status EngineImpl::OpenStore() {
@@ -141,21 +175,50 @@ absl::Status EngineImpl::OpenStore() {
                                        " for writing: ", lock.status().message()));
     }
     lock_ = std::move(*lock);
-    if (!env_->FileExists(WalDirPath(dir))) {
-      VARVE_RETURN_IF_ERROR(env_->CreateDir(WalDirPath(dir)));
+    for (const std::string& sub : {WalDirPath(dir), SegmentDirPath(dir)}) {
+      if (!env_->FileExists(sub)) VARVE_RETURN_IF_ERROR(env_->CreateDir(sub));
     }
+    const std::string temp = ManifestPath(dir) + ".tmp";
+    if (env_->FileExists(temp)) VARVE_RETURN_IF_ERROR(env_->RemoveFile(temp));
     VARVE_RETURN_IF_ERROR(env_->SyncDir(dir));
   }
 
+  // Segments first: the manifest says which log files still matter.
+  VARVE_ASSIGN_OR_RETURN(std::optional<Manifest> manifest, ReadManifest(env_, dir));
+  if (manifest.has_value()) manifest_ = *std::move(manifest);
+  std::vector<RecoveryProblem> segment_problems;
+  VARVE_ASSIGN_OR_RETURN(
+      LoadedSegments loaded,
+      LoadSegments(env_, dir, manifest_, options_.read_only, &segment_problems));
+  quarantined_ = std::move(loaded.quarantined);
+  // The index and the buffer's schema learn the segments' series from
+  // their footers; no data block is read.
+  MemTable& active = *version_->active;
+  for (const auto& live : loaded.live) {
+    for (size_t i = 0; i < live->segment->series_count(); ++i) {
+      segments::SeriesInfo info = live->segment->series(i);
+      const index::SeriesId id = index_.Add(info.metric, info.labels);
+      for (const segments::FieldInfo& field : info.fields) {
+        active.DeclareField(info.metric, info.labels, field.name, field.type);
+        index_.AddField(id, field.name, field.type).IgnoreError();  // first type stays
+      }
+    }
+  }
+
   uint64_t conflicts = 0;
+  std::vector<MemTable::NewField> new_fields;
   VARVE_ASSIGN_OR_RETURN(
       wal::RecoveryResult recovered,
       wal::RecoverLog(env_, WalDirPath(dir), options_.recovery_mode,
-                      options_.read_only, [&](wal::LogBatch&& batch) {
-                        memtable_.ApplyRecovered(batch.records, batch.seq, &conflicts);
+                      options_.read_only, manifest_.log_number, [&](wal::LogBatch&& batch) {
+                        active.ApplyRecovered(batch.records, batch.seq, &conflicts, &new_fields);
+                        AddToIndex(new_fields);
+                        new_fields.clear();
                         return absl::OkStatus();
                       }));
   recovery_ = std::move(recovered.report);
+  recovery_.problems.insert(recovery_.problems.begin(), segment_problems.begin(),
+                            segment_problems.end());
   if (conflicts > 0) {
     recovery_.problems.push_back(RecoveryProblem{
         WalDirPath(dir), 0, 0, 0,
@@ -165,7 +228,14 @@ absl::Status EngineImpl::OpenStore() {
   }
   recovered_wal_bytes_ = recovered.wal_bytes;
   recovered_wal_files_ = recovered.wal_files;
-  last_sequence_ = recovered.last_sequence;
+  const uint64_t last_sequence = std::max(recovered.last_sequence, manifest_.last_sequence);
+  last_sequence_ = last_sequence;
+  {
+    auto version = std::make_shared<Version>(*version_);
+    version->segments = std::move(loaded.live);
+    std::lock_guard<std::mutex> lock(version_mu_);
+    version_ = std::move(version);
+  }
   if (options_.read_only) return absl::OkStatus();
 
   wal::LogWriterOptions log_options;
@@ -175,9 +245,10 @@ absl::Status EngineImpl::OpenStore() {
   log_options.sync_interval = options_.sync_interval;
   log_options.file_bytes = options_.wal_file_bytes;
   log_options.first_file_number = recovered.next_file_number;
-  log_options.last_sequence = recovered.last_sequence;
+  log_options.last_sequence = last_sequence;
   first_log_file_ = recovered.next_file_number;
   VARVE_ASSIGN_OR_RETURN(log_, wal::LogWriter::Open(log_options));
+  sealer_ = std::thread([this] { SealerLoop(); });
   return absl::OkStatus();
 }
 
@@ -196,9 +267,26 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
   VARVE_RETURN_IF_ERROR(CheckWritable());  // before the lock: see Close()
   std::shared_lock<std::shared_mutex> op(ops_mu_);
   VARVE_RETURN_IF_ERROR(CheckWritable());
-  const size_t first_rejection = rejected != nullptr ? rejected->size() : 0;
   if (batch.empty()) return absl::OkStatus();
+  VARVE_RETURN_IF_ERROR(WaitForRoom());
+  std::shared_ptr<MemTable> table;
+  {
+    std::shared_lock<std::shared_mutex> writing(write_mu_);
+    table = current()->active;
+    VARVE_RETURN_IF_ERROR(WriteTo(table.get(), batch, options, rejected));
+  }
+  if (log_ != nullptr && table->approximate_bytes() >= options_.seal_bytes) {
+    // The write is durable already; a failure to switch buffers is the
+    // sealer's to report (Flush, Close, and writers once memory runs out).
+    Freeze(table.get()).IgnoreError();
+  }
+  return absl::OkStatus();
+}
 
+absl::Status EngineImpl::WriteTo(MemTable* table, const WriteBatch& batch,
+                                 const WriteOptions& options,
+                                 std::vector<Rejection>* rejected) {
+  const size_t first_rejection = rejected != nullptr ? rejected->size() : 0;
   // Canonical form first; records that already are canonical (the usual
   // case) are not copied.
   const std::vector<Record>& input = batch.records();
@@ -253,7 +341,7 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
   // Field types: fixed by the first admitted write of each series' field.
   MemTable::Reservation reservation;
   std::vector<absl::Status> type_verdicts;
-  memtable_.Admit(valid, &type_verdicts, &reservation);
+  table->Admit(valid, &type_verdicts, &reservation);
   if (encoding.has_value()) {
     encoding.reset();  // waits for it
     encoded_all = true;
@@ -267,7 +355,7 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
     size_t i = valid_index[k];
     absl::Status error = RecordError(i, *records[i], type_verdicts[k]);
     if (rejected == nullptr) {
-      memtable_.Release(&reservation);
+      table->Release(&reservation);
       return error;
     }
     rejected->push_back({i, std::move(error)});
@@ -280,6 +368,12 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
               [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
   }
   if (valid.empty()) return absl::OkStatus();
+  if (options_.max_series > 0 && table->series_count() > options_.max_series) {
+    table->Release(&reservation);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the batch would take the store past its limit of ", options_.max_series,
+        " series (Options::max_series)"));
+  }
 
   uint64_t seq;
   if (log_ != nullptr) {
@@ -287,12 +381,12 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
     absl::StatusOr<uint64_t> appended =
         log_->Append(encoded, options.sync, options.replay_sequence);
     if (!appended.ok()) {
-      memtable_.Release(&reservation);
+      table->Release(&reservation);
       return appended.status();
     }
     seq = *appended;
   } else if (options.replay_sequence >= wal::kMaxReplaySequence) {
-    memtable_.Release(&reservation);
+    table->Release(&reservation);
     return absl::InvalidArgumentError(absl::StrCat(
         "replay sequence number ", options.replay_sequence, " is not below 2^63"));
   } else if (options.replay_sequence != 0) {
@@ -304,7 +398,10 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
     seq = ++last_sequence_;
   }
 
-  memtable_.Apply(valid, seq, &reservation);
+  std::vector<MemTable::NewField> new_fields;
+  table->TakeNewFields(reservation, &new_fields);
+  AddToIndex(new_fields);
+  table->Apply(valid, seq, &reservation);
   uint64_t points = 0;
   for (const Record* record : valid) points += record->fields.size();
   points_written_ += points;
@@ -318,7 +415,8 @@ absl::Status EngineImpl::Flush() {
   std::shared_lock<std::shared_mutex> op(ops_mu_);
   if (closed_) return absl::FailedPreconditionError("engine is closed");
   if (log_ == nullptr) return absl::OkStatus();
-  return log_->Sync();
+  VARVE_RETURN_IF_ERROR(log_->Sync());
+  return SealAll();
 }
 
 absl::Status EngineImpl::Close() {
@@ -329,7 +427,12 @@ absl::Status EngineImpl::Close() {
   if (shut_down_) return absl::OkStatus();
   shut_down_ = true;
   absl::Status status;
-  if (log_ != nullptr) status = log_->Close();
+  if (log_ != nullptr && options_.seal_on_close) status = SealAll();
+  StopSealer();
+  if (log_ != nullptr) {
+    absl::Status closed = log_->Close();
+    if (status.ok()) status = closed;
+  }
   lock_.reset();
   return status;
 }
@@ -341,20 +444,80 @@ absl::Status EngineImpl::Scan(const ReadRequest& request,
   std::shared_lock<std::shared_mutex> op(ops_mu_);
   if (closed_) return absl::FailedPreconditionError("engine is closed");
   if (request.from >= request.to) return absl::OkStatus();
-  VARVE_ASSIGN_OR_RETURN(CompiledMatchers matchers,
-                         CompiledMatchers::Compile(request.matchers));
-  return memtable_.Scan(request, matchers, visit);
+  const std::shared_ptr<const Version> version = current();
+  VARVE_ASSIGN_OR_RETURN(std::vector<index::SeriesId> ids,
+                         index_.Match(request.metric, request.matchers));
+  std::vector<Labels> selected;
+  selected.reserve(ids.size());
+  for (index::SeriesId id : ids) selected.push_back(index_.labels(id));
+  std::vector<const LiveSegment*> overlapping;
+  for (const auto& live : version->segments) {
+    if (live->meta.max_ts >= request.from && live->meta.min_ts < request.to) {
+      overlapping.push_back(live.get());
+    }
+  }
+  std::vector<segments::SealSeries> rows;
+  std::vector<const segments::SealSeries*> sources;
+  std::string key;
+  for (const Labels& labels : selected) {
+    rows.clear();
+    rows.reserve(overlapping.size() + version->frozen.size() + 1);
+    key = SeriesKey(request.metric, labels);
+    for (const LiveSegment* live : overlapping) {
+      auto it = live->by_key.find(key);
+      if (it == live->by_key.end()) continue;
+      segments::SealSeries& out = rows.emplace_back();
+      out.metric = request.metric;
+      out.labels = labels;
+      VARVE_RETURN_IF_ERROR(ReadSegmentSeries(*live->segment, it->second, request.from,
+                                              request.to, &out));
+    }
+    for (const FrozenBuffer& frozen : version->frozen) {
+      segments::SealSeries out;
+      if (frozen.table->ReadSeries(request.metric, labels, request.from, request.to, &out)) {
+        rows.push_back(std::move(out));
+      }
+    }
+    segments::SealSeries out;
+    if (version->active->ReadSeries(request.metric, labels, request.from, request.to, &out)) {
+      rows.push_back(std::move(out));
+    }
+    sources.clear();
+    for (const segments::SealSeries& r : rows) sources.push_back(&r);
+    if (!MergeSeriesRows(sources, visit)) return absl::OkStatus();
+  }
+  return absl::OkStatus();
 }
 
-std::vector<std::string> EngineImpl::Metrics() { return memtable_.Metrics(); }
+std::vector<std::string> EngineImpl::Metrics() { return index_.Metrics(); }
+
+void EngineImpl::AddToIndex(const std::vector<MemTable::NewField>& fields) {
+  for (const MemTable::NewField& f : fields) {
+    const index::SeriesId id = index_.Add(f.metric, f.labels);
+    // The buffer checked the type already; the index keeps the first one.
+    index_.AddField(id, f.field, f.type).IgnoreError();
+  }
+}
 
 Stats EngineImpl::GetStats() {
+  const std::shared_ptr<const Version> version = current();
   Stats stats;
   stats.points_written = points_written_;
   stats.records_written = records_written_;
   stats.batches_written = batches_written_;
-  stats.series = memtable_.series_count();
-  stats.buffered_points = memtable_.point_count();
+  stats.series = index_.series_count();
+  stats.index_memory_bytes = index_.memory_bytes();
+  stats.buffered_points = version->active->point_count();
+  for (const FrozenBuffer& frozen : version->frozen) {
+    stats.buffered_points += frozen.table->point_count();
+  }
+  for (const auto& live : version->segments) {
+    stats.segments += 1;
+    stats.segment_bytes += live->meta.bytes;
+    stats.segment_points += live->meta.points;
+  }
+  stats.seals = seals_;
+  stats.quarantined_segments = quarantined_.size();
   stats.recovery = recovery_;
   stats.wal_bytes = recovered_wal_bytes_;
   stats.wal_files = recovered_wal_files_;
@@ -363,9 +526,20 @@ Stats EngineImpl::GetStats() {
     wal::LogWriterStats log = log_->stats();
     stats.bytes_written = log.bytes_written;
     stats.fsyncs = log.fsyncs;
-    stats.wal_bytes += log.bytes_written;
-    stats.wal_files += log.current_file_number - first_log_file_ + 1;
     stats.last_sequence = log.last_sequence;
+    // What is on disk now: sealing removes files as it goes.
+    stats.wal_bytes = 0;
+    stats.wal_files = 0;
+    absl::StatusOr<std::vector<std::string>> names = env_->GetChildren(WalDirPath(options_.dir));
+    if (names.ok()) {
+      for (const std::string& name : *names) {
+        if (!wal::ParseLogFileName(name).has_value()) continue;
+        absl::StatusOr<uint64_t> size =
+            env_->GetFileSize(absl::StrCat(WalDirPath(options_.dir), "/", name));
+        stats.wal_files += 1;
+        if (size.ok()) stats.wal_bytes += *size;
+      }
+    }
   }
   return stats;
 }

@@ -132,6 +132,11 @@ struct MemColumn {
   std::string name;
   FieldType type;
   uint32_t inflight = 0;  // batches admitted with this column, not yet done
+  // Known from an earlier buffer or a segment: its type is settled even
+  // while this table holds no value of it.
+  bool declared = false;
+  // Reported as a NewField already (or known to the index otherwise).
+  bool indexed = false;
   // True while ts is strictly increasing: no sort or dedup needed to read.
   bool normalized = true;
   BlockVector<Timestamp> ts;
@@ -261,25 +266,34 @@ struct MemSeries {
 
 namespace {
 
+// What a value adds to approximate_bytes(): its timestamp and value slots,
+// and a string's bytes with its std::string.
+uint64_t ValueBytes(const FieldValue& value) {
+  if (const std::string* text = std::get_if<std::string>(&value)) {
+    return sizeof(Timestamp) + sizeof(std::string) + text->size();
+  }
+  return sizeof(Timestamp) + sizeof(double);
+}
+
 // The key of a record's series in the table: the metric, then each label's
 // name and value, each prefixed by its length (so no two label sets share
 // a key). Written with one resize and plain copies: this runs for every
 // record written.
-void BuildSeriesKey(const Record& record, std::string* out) {
-  size_t size = sizeof(uint32_t) + record.metric.size();
-  for (const Label& label : record.labels) {
+void BuildSeriesKey(std::string_view metric, const Labels& labels, std::string* out) {
+  size_t size = sizeof(uint32_t) + metric.size();
+  for (const Label& label : labels) {
     size += 2 * sizeof(uint32_t) + label.name.size() + label.value.size();
   }
   out->resize(size);
   char* p = out->data();
-  auto put = [&p](const std::string& s) {
+  auto put = [&p](std::string_view s) {
     const uint32_t n = static_cast<uint32_t>(s.size());
     std::memcpy(p, &n, sizeof(n));
     std::memcpy(p + sizeof(n), s.data(), s.size());
     p += sizeof(n) + s.size();
   };
-  put(record.metric);
-  for (const Label& label : record.labels) {
+  put(metric);
+  for (const Label& label : labels) {
     put(label.name);
     put(label.value);
   }
@@ -291,18 +305,28 @@ MemTable::MemTable() : arena_(std::make_unique<ColumnArena>()) {}
 MemTable::~MemTable() = default;
 
 MemSeries* MemTable::FindOrAddSeries(const Record& record) {
+  return FindOrAddSeries(record.metric, record.labels);
+}
+
+MemSeries* MemTable::FindOrAddSeries(std::string_view metric, const Labels& labels) {
   // The key is built in a buffer kept across calls: no allocation per
   // record once it has grown to the longest key.
-  BuildSeriesKey(record, &key_scratch_);
+  BuildSeriesKey(metric, labels, &key_scratch_);
   auto it = series_.find(key_scratch_);
   if (it != series_.end()) return it->second.get();
   auto series = std::make_unique<MemSeries>();
-  series->metric = record.metric;
-  series->labels = record.labels;
+  series->metric = std::string(metric);
+  series->labels = labels;
   MemSeries* raw = series.get();
   series_.emplace(key_scratch_, std::move(series));
-  by_metric_[record.metric].push_back(raw);
+  by_metric_[raw->metric].push_back(raw);
   return raw;
+}
+
+void MemTable::NoteSequence(uint64_t seq) {
+  if (!first_write_.has_value()) first_write_ = std::chrono::steady_clock::now();
+  if (min_seq_ == 0 || seq < min_seq_) min_seq_ = seq;
+  max_seq_ = std::max(max_seq_, seq);
 }
 
 void MemTable::Admit(const std::vector<const Record*>& records,
@@ -327,7 +351,7 @@ void MemTable::Admit(const std::vector<const Record*>& records,
         const bool reserved_by_this_batch = std::any_of(
             reservation->columns.begin() + first_own, reservation->columns.end(),
             [column](const auto& entry) { return entry.second == column; });
-        if (column->size() == 0 && !reserved_by_this_batch) {
+        if (column->size() == 0 && !column->declared && !reserved_by_this_batch) {
           // Only another batch still in flight holds this type: it may yet
           // fail, so this is a conflict to retry, not a permanent refusal.
           (*verdicts)[i] = absl::UnavailableError(absl::StrCat(
@@ -361,8 +385,22 @@ void MemTable::Admit(const std::vector<const Record*>& records,
   }
 }
 
+namespace {
+
+// Reports `column` in *new_fields unless it was reported before. Without
+// a list to report to, nothing is marked, so a later call still reports it.
+void NoteNew(const MemSeries& series, MemColumn* column,
+             std::vector<MemTable::NewField>* new_fields) {
+  if (column->indexed || new_fields == nullptr) return;
+  column->indexed = true;
+  new_fields->push_back({series.metric, series.labels, column->name, column->type});
+}
+
+}  // namespace
+
 void MemTable::AppendValues(MemSeries* series, const Record& record,
-                            uint64_t seq, uint64_t* conflicts) {
+                            uint64_t seq, uint64_t* conflicts,
+                            std::vector<NewField>* new_fields) {
   for (size_t j = 0; j < record.fields.size(); ++j) {
     const Field& field = record.fields[j];
     MemColumn* column = series->Find(field.name, j);
@@ -373,7 +411,17 @@ void MemTable::AppendValues(MemSeries* series, const Record& record,
       continue;
     }
     column->Append(record.ts, seq, field.value);
+    NoteNew(*series, column, new_fields);
     ++points_;
+    bytes_ += ValueBytes(field.value);
+  }
+}
+
+void MemTable::TakeNewFields(const Reservation& reservation,
+                             std::vector<NewField>* new_fields) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [series, column] : reservation.columns) {
+    NoteNew(*series, column, new_fields);
   }
 }
 
@@ -390,6 +438,7 @@ void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
     for (const Record* record : records) {
       for (const Field& field : record->fields) {
         reserved[k++].second->Append(record->ts, seq, field.value);
+        bytes_ += ValueBytes(field.value);
       }
     }
     points_ += fields;
@@ -397,17 +446,18 @@ void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
     // Not the records that were admitted: find each column by name.
     uint64_t conflicts = 0;
     for (const Record* record : records) {
-      AppendValues(FindOrAddSeries(*record), *record, seq, &conflicts);
+      AppendValues(FindOrAddSeries(*record), *record, seq, &conflicts, nullptr);
     }
   }
   for (auto& [series, column] : reserved) --column->inflight;
   reserved.clear();
+  if (!records.empty()) NoteSequence(seq);
 }
 
 void MemTable::Release(Reservation* reservation) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [series, column] : reservation->columns) {
-    if (--column->inflight == 0 && column->size() == 0) {
+    if (--column->inflight == 0 && column->size() == 0 && !column->declared) {
       auto& columns = series->columns;
       columns.erase(std::find_if(columns.begin(), columns.end(),
                                  [c = column](const auto& p) { return p.get() == c; }));
@@ -417,11 +467,12 @@ void MemTable::Release(Reservation* reservation) {
 }
 
 void MemTable::ApplyRecovered(const std::vector<Record>& records, uint64_t seq,
-                              uint64_t* conflicts) {
+                              uint64_t* conflicts, std::vector<NewField>* new_fields) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const Record& record : records) {
-    AppendValues(FindOrAddSeries(record), record, seq, conflicts);
+    AppendValues(FindOrAddSeries(record), record, seq, conflicts, new_fields);
   }
+  if (!records.empty()) NoteSequence(seq);
 }
 
 absl::Status MemTable::Scan(const ReadRequest& request,
@@ -505,6 +556,161 @@ uint64_t MemTable::series_count() const {
 uint64_t MemTable::point_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return points_;
+}
+
+void MemTable::InheritSchema(const MemTable& from) {
+  // Lock order: the older table first. Only a fresh table inherits, from
+  // the one it replaces, so the two are never locked the other way round.
+  std::scoped_lock lock(from.mu_, mu_);
+  for (const auto& [key, theirs] : from.series_) {
+    if (theirs->columns.empty()) continue;
+    MemSeries* mine = FindOrAddSeries(theirs->metric, theirs->labels);
+    for (const auto& column : theirs->columns) {
+      // A column only reserved by a batch that then failed has no settled
+      // type; one with values, or declared, has.
+      if (column->size() == 0 && !column->declared) continue;
+      if (mine->Find(column->name) != nullptr) continue;
+      MemColumn* added = mine->AddColumn(column->name, column->type, arena_.get());
+      added->declared = true;
+      added->indexed = true;
+    }
+  }
+}
+
+void MemTable::DeclareField(std::string_view metric, const Labels& labels,
+                            std::string_view field, FieldType type) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MemSeries* series = FindOrAddSeries(metric, labels);
+  const std::string name(field);
+  if (series->Find(name) != nullptr) return;
+  MemColumn* added = series->AddColumn(name, type, arena_.get());
+  added->declared = true;
+  added->indexed = true;
+}
+
+bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
+                             segments::SealSeries* out) {
+  out->metric = series->metric;
+  out->labels = series->labels;
+  out->ts.clear();
+  out->columns.clear();
+  std::vector<MemColumn*> columns;
+  std::vector<size_t> pos;
+  for (auto& c : series->columns) {
+    points_ -= c->Normalize();
+    const size_t begin = c->LowerBound(from);
+    if (begin < c->size() && c->ts[begin] < to) {
+      columns.push_back(c.get());
+      pos.push_back(begin);
+    }
+  }
+  if (columns.empty()) return false;
+  // Columns by name, as segments and reads order them.
+  std::vector<size_t> order(columns.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return columns[a]->name < columns[b]->name; });
+  out->columns.resize(columns.size());
+  std::vector<segments::SealColumn*> target(columns.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    segments::SealColumn& column = out->columns[k];
+    column.name = columns[order[k]]->name;
+    column.type = columns[order[k]]->type;
+    target[order[k]] = &column;
+  }
+  while (true) {
+    Timestamp next = to;
+    for (size_t k = 0; k < columns.size(); ++k) {
+      if (pos[k] < columns[k]->size()) next = std::min(next, columns[k]->ts[pos[k]]);
+    }
+    if (next >= to) break;
+    out->ts.push_back(next);
+    for (size_t k = 0; k < columns.size(); ++k) {
+      MemColumn& c = *columns[k];
+      segments::SealColumn& column = *target[k];
+      const bool here = pos[k] < c.size() && c.ts[pos[k]] == next;
+      column.present.push_back(here);
+      if (!here) continue;
+      const size_t i = pos[k]++;
+      switch (c.type) {
+        case FieldType::kFloat: column.floats.push_back(c.floats[i]); break;
+        case FieldType::kInt: column.ints.push_back(c.ints[i]); break;
+        case FieldType::kBool: column.bools.push_back(c.bools[i] != 0); break;
+        case FieldType::kString: column.strings.push_back(c.strings[i]); break;
+      }
+    }
+  }
+  return true;
+}
+
+absl::Status MemTable::ForEachSeries(
+    const std::function<absl::Status(segments::SealSeries&&)>& visit) {
+  std::vector<MemSeries*> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    all.reserve(series_.size());
+    for (const auto& [key, series] : series_) all.push_back(series.get());
+  }
+  std::sort(all.begin(), all.end(), [](const MemSeries* a, const MemSeries* b) {
+    if (a->metric != b->metric) return a->metric < b->metric;
+    return a->labels < b->labels;
+  });
+  for (MemSeries* series : all) {
+    segments::SealSeries rows;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!ResolveSeries(series, INT64_MIN, INT64_MAX, &rows)) continue;
+    }
+    absl::Status status = visit(std::move(rows));
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+bool MemTable::ReadSeries(std::string_view metric, const Labels& labels, Timestamp from,
+                          Timestamp to, segments::SealSeries* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  BuildSeriesKey(metric, labels, &key_scratch_);
+  auto it = series_.find(key_scratch_);
+  if (it == series_.end()) return false;
+  return ResolveSeries(it->second.get(), from, to, out);
+}
+
+std::vector<Labels> MemTable::MatchSeries(std::string_view metric,
+                                          const CompiledMatchers& matchers) const {
+  std::vector<Labels> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_metric_.find(std::string(metric));
+    if (it == by_metric_.end()) return out;
+    for (const MemSeries* series : it->second) {
+      if (!series->columns.empty() && matchers.Matches(series->labels)) {
+        out.push_back(series->labels);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+uint64_t MemTable::min_sequence() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return min_seq_;
+}
+
+uint64_t MemTable::max_sequence() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return max_seq_;
+}
+
+std::optional<std::chrono::steady_clock::time_point> MemTable::first_write() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return first_write_;
+}
+
+uint64_t MemTable::approximate_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
 }
 
 }  // namespace varve

@@ -12,16 +12,21 @@
 #ifndef VARVE_ENGINE_MEMTABLE_H_
 #define VARVE_ENGINE_MEMTABLE_H_
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <mutex>
+#include <string_view>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include <mutex>
 #include "index/label_matcher.h"
+#include "segments/seal_series.h"
 #include "varve/engine.h"
 #include "varve/record.h"
 
@@ -39,6 +44,15 @@ class MemTable {
   // introduce one field with two types. Release() (or Apply()) ends it.
   struct Reservation {
     std::vector<std::pair<MemSeries*, MemColumn*>> columns;
+  };
+
+  // A (series, field) that got its first value in this table and was not
+  // inherited or declared: news for the store-wide index.
+  struct NewField {
+    std::string metric;
+    Labels labels;
+    std::string field;
+    FieldType type;
   };
 
   MemTable();
@@ -60,6 +74,12 @@ class MemTable {
   void Apply(const std::vector<const Record*>& records, uint64_t seq,
              Reservation* reservation);
 
+  // The reserved (series, field) pairs no table has reported yet, each
+  // reported once. The engine adds them to its index after the batch is in
+  // the log and before Apply() makes its values visible, so that a read
+  // never finds values of a series its index does not list yet.
+  void TakeNewFields(const Reservation& reservation, std::vector<NewField>* new_fields);
+
   // Ends a reservation whose batch failed; fields that got no value are
   // forgotten again.
   void Release(Reservation* reservation);
@@ -67,7 +87,7 @@ class MemTable {
   // Recovery: applies records without a prior Admit. Values whose type
   // conflicts with the series are skipped and counted in *conflicts.
   void ApplyRecovered(const std::vector<Record>& records, uint64_t seq,
-                      uint64_t* conflicts);
+                      uint64_t* conflicts, std::vector<NewField>* new_fields = nullptr);
 
   // See Engine::Scan.
   absl::Status Scan(const ReadRequest& request, const CompiledMatchers& matchers,
@@ -77,13 +97,56 @@ class MemTable {
   uint64_t series_count() const;
   uint64_t point_count() const;
 
+  // ---- Sealing ----
+
+  // Copies the schema of `from` (its series and their fields' types, no
+  // values), so that a field's type stays fixed when a sealed buffer gives
+  // way to a new one: the first write decides it, wherever it now lives.
+  void InheritSchema(const MemTable& from);
+  // Declares a series' field (from a segment) without values.
+  void DeclareField(std::string_view metric, const Labels& labels, std::string_view field,
+                    FieldType type);
+
+  // Every series holding values, sorted by (metric, labels), resolved: one
+  // value per (ts, field), the newest write. Stops at the first error of
+  // `visit` and returns it.
+  absl::Status ForEachSeries(
+      const std::function<absl::Status(segments::SealSeries&&)>& visit);
+
+  // The resolved rows of one series in [from, to) (columns sorted by name,
+  // only columns with a value in range); false if it has none there.
+  bool ReadSeries(std::string_view metric, const Labels& labels, Timestamp from,
+                  Timestamp to, segments::SealSeries* out);
+
+  // Labels of the series of `metric` that `matchers` accept and that
+  // exist here (with values, or only declared), sorted.
+  std::vector<Labels> MatchSeries(std::string_view metric,
+                                  const CompiledMatchers& matchers) const;
+
+  // The range of sequence numbers applied; both 0 while none was.
+  uint64_t min_sequence() const;
+  uint64_t max_sequence() const;
+  // When the first value was applied; nullopt while none was.
+  std::optional<std::chrono::steady_clock::time_point> first_write() const;
+  // Roughly the bytes the values take (timestamps, values, strings): what
+  // the seal threshold compares.
+  uint64_t approximate_bytes() const;
+
  private:
   MemSeries* FindOrAddSeries(const Record& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Appends the record's values; a value whose type differs from its
   // column's is skipped and counted in *conflicts.
   void AppendValues(MemSeries* series, const Record& record, uint64_t seq,
-                    uint64_t* conflicts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                    uint64_t* conflicts, std::vector<NewField>* new_fields)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Resolves one series' columns in [from, to) into *out.
+  bool ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
+                     segments::SealSeries* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  MemSeries* FindOrAddSeries(std::string_view metric, const Labels& labels)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void NoteSequence(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable std::mutex mu_;
   // The columns' memory; declared before the series so that it outlives
@@ -97,6 +160,10 @@ class MemTable {
   absl::flat_hash_map<std::string, std::vector<MemSeries*>> by_metric_
       ABSL_GUARDED_BY(mu_);
   uint64_t points_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t min_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t max_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<std::chrono::steady_clock::time_point> first_write_ ABSL_GUARDED_BY(mu_);
   // Reused across calls, so that admitting a record allocates nothing.
   std::string key_scratch_ ABSL_GUARDED_BY(mu_);
   std::vector<MemColumn*> columns_scratch_ ABSL_GUARDED_BY(mu_);

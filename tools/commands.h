@@ -12,6 +12,8 @@ namespace varve::tools {
 void AddIngestCommand(CLI::App* app, int* exit_code);
 void AddScanCommand(CLI::App* app, int* exit_code);
 void AddWalCommand(CLI::App* app, int* exit_code);
+void AddInspectCommand(CLI::App* app, int* exit_code);
+void AddVerifyCommand(CLI::App* app, int* exit_code);
 
 }  // namespace varve::tools
 

@@ -21,6 +21,7 @@ struct IngestArgs {
   std::string sync = "batch";
   size_t batch_points = 64 * 1024;
   bool quiet = false;
+  bool keep_log = false;
 };
 
 absl::StatusOr<ndjson::Precision> ParsePrecision(const std::string& text) {
@@ -44,6 +45,7 @@ int RunIngest(const IngestArgs& args) {
   Options options;
   options.dir = args.store;
   options.sync_policy = *sync;
+  options.seal_on_close = !args.keep_log;
   auto engine = Engine::Open(options);
   if (!engine.ok()) {
     std::fprintf(stderr, "varve ingest: %s\n", std::string(engine.status().message()).c_str());
@@ -113,6 +115,10 @@ void AddIngestCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--batch-points", args->batch_points, "Points per atomic batch")
       ->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "No progress bar");
+  cmd->add_flag("--keep-log", args->keep_log,
+                "Leave what is still buffered at exit in the write-ahead log (replayed at the "
+                "next open) instead of sealing it into a segment: quicker for small loads, "
+                "which would otherwise each make a small segment");
   cmd->callback([args, exit_code] { *exit_code = RunIngest(*args); });
 }
 

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   varve::tools::AddIngestCommand(&app, &exit_code);
   varve::tools::AddScanCommand(&app, &exit_code);
   varve::tools::AddWalCommand(&app, &exit_code);
+  varve::tools::AddInspectCommand(&app, &exit_code);
+  varve::tools::AddVerifyCommand(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

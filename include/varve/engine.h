@@ -79,6 +79,12 @@ struct Stats {
   uint64_t wal_files = 0;
   uint64_t series = 0;
   uint64_t buffered_points = 0;  // points held in memory
+  uint64_t segments = 0;         // live segment files
+  uint64_t segment_bytes = 0;    // their total size
+  uint64_t segment_points = 0;   // points in them
+  uint64_t seals = 0;            // segments sealed since Open()
+  uint64_t quarantined_segments = 0;  // found corrupt at open, moved aside
+  uint64_t index_memory_bytes = 0;    // memory of the series and label index
   uint64_t last_sequence = 0;
   RecoveryReport recovery;       // what Open() found
 };
@@ -115,7 +121,7 @@ class Engine {
   // Calls `visit` with the records of one metric that match the request:
   // series by series in canonical label order, each in time order, every
   // record holding all the fields present at that instant (the newest write
-  // of each field wins). Stops early if `visit` returns false. `visit` runs
+  // of each field wins), sorted by name. Stops early if `visit` returns false. `visit` runs
   // without internal locks held but must not call Close().
   virtual absl::Status Scan(const ReadRequest& request,
                             const std::function<bool(const Record&)>& visit) = 0;

@@ -65,6 +65,25 @@ struct Options {
 
   // A log file is closed and a new one started once it passes this size.
   uint64_t wal_file_bytes = 64ull << 20;
+  // The in-memory buffer is sealed into an immutable segment file
+  // (docs/SEGMENT.md) once its values take about this many bytes, once its
+  // oldest unsealed write is `seal_age` old (zero: never by age), on
+  // Flush() and on Close(). Sealing runs in the background; writers wait
+  // only when two sealed-off buffers are still being written out, so memory
+  // stays bounded by about three buffers.
+  uint64_t seal_bytes = 64ull << 20;
+  // Whether Close() seals what is buffered. If not, it stays in the log and
+  // the next open replays it: a quicker close for processes that write a
+  // little each run, which would otherwise each leave a small segment.
+  bool seal_on_close = true;
+  std::chrono::milliseconds seal_age{std::chrono::minutes(10)};
+  // How segment blocks are compressed (each block only where it pays).
+  enum class Compression { kNone, kLz4, kZstd };
+  Compression segment_compression = Compression::kZstd;
+  int zstd_level = 3;
+  // Series (metric plus label set) the store may hold; a write that would
+  // add one more fails with ResourceExhausted. Zero: no limit.
+  uint64_t max_series = 0;
 
   Limits limits;
 

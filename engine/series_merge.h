@@ -1,0 +1,31 @@
+// Merging one series' rows from several sources (segments, sealed-off
+// buffers, the live buffer) into the records a read returns.
+#ifndef VARVE_ENGINE_SERIES_MERGE_H_
+#define VARVE_ENGINE_SERIES_MERGE_H_
+
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "segments/seal_series.h"
+#include "segments/segment.h"
+#include "varve/record.h"
+
+namespace varve {
+
+// `sources` hold rows of the same series, each in ascending time order, and
+// are ordered oldest first: where two hold a value for one (ts, field), the
+// later source's value wins (it was written with a higher sequence number).
+// Calls `visit` with one record per distinct timestamp, in time order, its
+// fields sorted by name. Returns false if `visit` asked to stop.
+bool MergeSeriesRows(const std::vector<const segments::SealSeries*>& sources,
+                     const std::function<bool(const Record&)>& visit);
+
+// Decodes the rows of series `id` of `segment` in [from, to) into *out
+// (metric and labels are left as they are): every field, in name order.
+absl::Status ReadSegmentSeries(const segments::Segment& segment, size_t id, Timestamp from,
+                               Timestamp to, segments::SealSeries* out);
+
+}  // namespace varve
+
+#endif  // VARVE_ENGINE_SERIES_MERGE_H_
