@@ -102,12 +102,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
   return EngineImpl::Open(options);
 }
 
-absl::StatusOr<std::vector<Record>> Engine::Read(const ReadRequest& request) {
+absl::StatusOr<std::vector<Record>> Engine::Read(const ReadRequest& request, ScanInfo* info) {
   std::vector<Record> out;
-  VARVE_RETURN_IF_ERROR(Scan(request, [&](const Record& r) {
-    out.push_back(r);
-    return true;
-  }));
+  VARVE_RETURN_IF_ERROR(Scan(
+      request,
+      [&](const Record& r) {
+        out.push_back(r);
+        return true;
+      },
+      info));
   return out;
 }
 
@@ -438,12 +441,24 @@ absl::Status EngineImpl::Close() {
 }
 
 absl::Status EngineImpl::Scan(const ReadRequest& request,
-                              const std::function<bool(const Record&)>& visit) {
+                              const std::function<bool(const Record&)>& visit,
+                              ScanInfo* info) {
+  if (info != nullptr) *info = ScanInfo{};
   if (!visit) return absl::InvalidArgumentError("Scan needs a visitor");
   if (closed_) return absl::FailedPreconditionError("engine is closed");
   std::shared_lock<std::shared_mutex> op(ops_mu_);
   if (closed_) return absl::FailedPreconditionError("engine is closed");
   if (request.from >= request.to) return absl::OkStatus();
+  // A quarantined segment's footer could not be read, so which series it
+  // held is unknown: any overlap in time makes the answer incomplete.
+  if (info != nullptr) {
+    for (const ManifestSegment& lost : quarantined_) {
+      if (lost.max_ts >= request.from && lost.min_ts < request.to) {
+        info->incomplete = true;
+        info->missing_segments.push_back(SegmentFileName(lost.number));
+      }
+    }
+  }
   const std::shared_ptr<const Version> version = current();
   VARVE_ASSIGN_OR_RETURN(std::vector<index::SeriesId> ids,
                          index_.Match(request.metric, request.matchers));

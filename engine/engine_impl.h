@@ -39,7 +39,8 @@ class EngineImpl final : public Engine {
   absl::Status Flush() override;
   absl::Status Close() override;
   absl::Status Scan(const ReadRequest& request,
-                    const std::function<bool(const Record&)>& visit) override;
+                    const std::function<bool(const Record&)>& visit,
+                    ScanInfo* info) override;
   std::vector<std::string> Metrics() override;
   Stats GetStats() override;
 

@@ -232,6 +232,17 @@ TEST_F(SealTest, CorruptSegmentIsQuarantinedAndTheRestStaysReadable) {
       << stats.recovery.problems[0].reason;
   EXPECT_EQ(ReadOrDie(engine.get(), All("m")), Expected(1));
   EXPECT_TRUE(ReadOrDie(engine.get(), All("old")).empty());
+  // A read over the lost segment's time range says its answer may be
+  // incomplete; one that does not reach it does not.
+  ScanInfo info;
+  absl::StatusOr<std::vector<Record>> read = engine->Read(All("old"), &info);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(info.incomplete);
+  EXPECT_EQ(info.missing_segments, std::vector<std::string>{SegmentFileName(1)});
+  read = engine->Read(ReadRequest{"m", {}, 1000, INT64_MAX}, &info);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(info.incomplete);
+  EXPECT_EQ(*read, Expected(1));
   ASSERT_TRUE(engine->Close().ok());
   // Later opens still report it.
   engine = OpenOrDie(MakeOptions());

@@ -466,5 +466,36 @@ TEST_F(CliTest, VerifyNamesTheSegmentWithAFlippedByteAndExitsOne) {
   EXPECT_EQ(Slurp(segment), bytes);
 }
 
+
+TEST_F(CliTest, ScanOverAQuarantinedSegmentWarnsAndExitsThree) {
+  const std::string store = temp_.Path("s");
+  ProcessResult r = Varve({"ingest", "--store", store, "--quiet",
+                           WriteFile("a.ndjson", R"({"metric":"m","ts":5,"fields":{"v":1}})"
+                                                 "\n")});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  r = Varve({"ingest", "--store", store, "--quiet",
+             WriteFile("b.ndjson", R"({"metric":"m","ts":50,"fields":{"v":2}})"
+                                   "\n")});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  // Damage the first segment's trailer: the next open quarantines it.
+  const std::string segment = store + "/segments/000000000001.seg";
+  std::string bytes = Slurp(segment);
+  bytes[bytes.size() - 2] = static_cast<char>(bytes[bytes.size() - 2] ^ 0x01);
+  std::ofstream(segment, std::ios::binary | std::ios::trunc) << bytes;
+  r = Varve({"ingest", "--store", store, "--quiet", WriteFile("c.ndjson", "")});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_NE(r.err.find("quarantine"), std::string::npos) << Explain(r);
+
+  r = Varve({"scan", "--store", store, "--metric", "m"});
+  EXPECT_EQ(r.exit_code, 3) << Explain(r);
+  EXPECT_EQ(r.out, R"({"metric":"m","ts":50,"fields":{"v":2}})"
+                   "\n");
+  EXPECT_NE(r.err.find("000000000001.seg"), std::string::npos) << r.err;
+  r = Varve({"scan", "--store", store, "--metric", "m", "--from", "10"});
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  r = Varve({"verify", "--store", store});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+}
+
 }  // namespace
 }  // namespace varve::test

@@ -16,6 +16,7 @@ namespace varve::tools {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFatal = 1;
 inline constexpr int kExitPartial = 2;  // some input was rejected or skipped
+inline constexpr int kExitIncomplete = 3;  // an answer lacks a quarantined segment
 
 // "batch" | "interval" | "never".
 absl::StatusOr<SyncPolicy> ParseSyncPolicy(std::string_view text);

@@ -49,17 +49,30 @@ int RunScan(const ScanArgs& args) {
   PrintRecoveryReport((*engine)->GetStats().recovery);
 
   std::string out;
-  absl::Status status = (*engine)->Scan(request, [&](const Record& record) {
-    ndjson::AppendRecordLine(record, &out);
-    if (out.size() > (1 << 20)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-    }
-    return true;
-  });
+  ScanInfo info;
+  absl::Status status = (*engine)->Scan(
+      request,
+      [&](const Record& record) {
+        ndjson::AppendRecordLine(record, &out);
+        if (out.size() > (1 << 20)) {
+          std::fwrite(out.data(), 1, out.size(), stdout);
+          out.clear();
+        }
+        return true;
+      },
+      &info);
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (std::fflush(stdout) != 0) return Fail(absl::InternalError("writing to standard output failed"));
   if (!status.ok()) return Fail(status);
+  if (info.incomplete) {
+    for (const std::string& segment : info.missing_segments) {
+      std::fprintf(stderr,
+                   "varve scan: warning: the answer may lack points of segment %s, which was "
+                   "found corrupt and moved to %s/quarantine/\n",
+                   segment.c_str(), args.store.c_str());
+    }
+    return kExitIncomplete;
+  }
   return kExitOk;
 }
 

@@ -44,6 +44,15 @@ struct ReadRequest {
   Timestamp to = INT64_MAX;            // exclusive
 };
 
+// What a read could not see. A segment found corrupt at open is moved to
+// quarantine/; a read whose time range overlaps one still answers from the
+// rest of the store, but its answer may lack that segment's points, and it
+// says so here.
+struct ScanInfo {
+  bool incomplete = false;
+  std::vector<std::string> missing_segments;  // file names under quarantine/
+};
+
 // A record the engine refused, by its index in the batch.
 struct Rejection {
   size_t index = 0;
@@ -124,10 +133,12 @@ class Engine {
   // of each field wins), sorted by name. Stops early if `visit` returns false. `visit` runs
   // without internal locks held but must not call Close().
   virtual absl::Status Scan(const ReadRequest& request,
-                            const std::function<bool(const Record&)>& visit) = 0;
+                            const std::function<bool(const Record&)>& visit,
+                            ScanInfo* info = nullptr) = 0;
 
   // Scan() into a vector.
-  absl::StatusOr<std::vector<Record>> Read(const ReadRequest& request);
+  absl::StatusOr<std::vector<Record>> Read(const ReadRequest& request,
+                                           ScanInfo* info = nullptr);
 
   // Metric names in the store, sorted.
   virtual std::vector<std::string> Metrics() = 0;
