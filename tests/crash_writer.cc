@@ -6,7 +6,7 @@
 //
 //   varve_crash_writer --store DIR --acks FILE [--threads N] [--first ID]
 //                      [--batches N] [--records R] [--sync batch|never|interval]
-//                      [--hold]
+//                      [--seal-bytes N] [--hold]
 //
 // Thread t writes ids first + j * threads + t for j = 0, 1, ... (forever, or
 // --batches per thread). Batch `id` is R records, one per series
@@ -41,6 +41,7 @@ struct Args {
   int records = 3;
   varve::SyncPolicy sync = varve::SyncPolicy::kEveryBatch;
   bool hold = false;
+  uint64_t seal_bytes = 0;  // 0 = the default
 };
 
 [[noreturn]] void Usage(const char* why) {
@@ -70,6 +71,8 @@ Args Parse(int argc, char** argv) {
       args.batches = std::atoll(value.c_str());
     } else if (flag == "--records") {
       args.records = std::atoi(value.c_str());
+    } else if (flag == "--seal-bytes") {
+      args.seal_bytes = std::strtoull(value.c_str(), nullptr, 10);
     } else if (flag == "--sync") {
       if (value == "batch") {
         args.sync = varve::SyncPolicy::kEveryBatch;
@@ -109,6 +112,7 @@ int main(int argc, char** argv) {
   options.dir = args.store;
   options.sync_policy = args.sync;
   options.sync_interval = std::chrono::milliseconds(5);
+  if (args.seal_bytes > 0) options.seal_bytes = args.seal_bytes;
   auto engine = varve::Engine::Open(options);
   if (!engine.ok()) {
     std::fprintf(stderr, "varve_crash_writer: %s\n", engine.status().ToString().c_str());
