@@ -615,6 +615,7 @@ TEST_F(FaultTest, FullDiskIsResourceExhaustedAndWritesResumeWithSpace) {
 struct ModelStep {
   bool reopen = false;
   bool power_cut = false;  // reopen after a power cut, not a Close
+  bool flush = false;      // Flush() (a seal) after the write
   bool collect_rejected = false;
   std::vector<Record> records;
 };
@@ -720,6 +721,8 @@ std::vector<Record> ExpectedRead(const Model& model, const std::string& metric, 
   return Sorted(std::move(out));
 }
 
+// Random writes, flushes, closes, reopens and power cuts, with buffers
+// sealed into segments at random points: every read equals the model.
 RC_GTEST_PROP(EngineModelTest, EveryReadMatchesNewestWinsModel, ()) {
   const int step_count = *rc::gen::inRange(1, 30);
   std::vector<ModelStep> steps;
@@ -727,6 +730,7 @@ RC_GTEST_PROP(EngineModelTest, EveryReadMatchesNewestWinsModel, ()) {
     ModelStep step;
     step.reopen = *rc::gen::inRange(0, 6) == 0;
     step.power_cut = *rc::gen::arbitrary<bool>();
+    step.flush = *rc::gen::inRange(0, 5) == 0;
     step.collect_rejected = *rc::gen::arbitrary<bool>();
     const int n = *rc::gen::inRange(1, 6);
     for (int k = 0; k < n; ++k) step.records.push_back(RandomRecord());
@@ -737,6 +741,9 @@ RC_GTEST_PROP(EngineModelTest, EveryReadMatchesNewestWinsModel, ()) {
   Options options;
   options.dir = "/store";
   options.env = &env;
+  // Tiny buffers seal in the background every few writes; the default
+  // seals only on Flush and Close.
+  options.seal_bytes = *rc::gen::element<uint64_t>(200, 2000, 64ull << 20);
   auto opened = Engine::Open(options);
   RC_ASSERT(opened.ok());
   std::unique_ptr<Engine> engine = *std::move(opened);
@@ -744,6 +751,11 @@ RC_GTEST_PROP(EngineModelTest, EveryReadMatchesNewestWinsModel, ()) {
   for (const ModelStep& step : steps) {
     if (step.reopen) {
       if (step.power_cut) {
+        // The process dies (whatever it still tries fails, a seal under
+        // way included), then the power goes.
+        env.FailOperationAfter(1, /*once=*/false);
+        engine.reset();
+        env.ResetFaults();
         env.PowerCut();
       } else {
         RC_ASSERT(engine->Close().ok());
@@ -765,6 +777,7 @@ RC_GTEST_PROP(EngineModelTest, EveryReadMatchesNewestWinsModel, ()) {
       for (const Rejection& r : rejected) got.push_back(r.index);
       RC_ASSERT(got == expect_rejected);
     }
+    if (step.flush) RC_ASSERT(engine->Flush().ok());
     const Timestamp from = *rc::gen::inRange<Timestamp>(-4, 13);
     const Timestamp to = *rc::gen::inRange<Timestamp>(-4, 14);
     for (const std::string metric : {"m0", "m1"}) {
