@@ -506,6 +506,37 @@ absl::Status EngineImpl::Scan(const ReadRequest& request,
 
 std::vector<std::string> EngineImpl::Metrics() { return index_.Metrics(); }
 
+namespace {
+std::optional<std::string_view> AnyIfEmpty(const std::string& metric) {
+  if (metric.empty()) return std::nullopt;
+  return std::string_view(metric);
+}
+}  // namespace
+
+std::vector<std::string> EngineImpl::LabelKeys(const std::string& metric) {
+  return index_.LabelKeys(AnyIfEmpty(metric));
+}
+
+std::vector<std::string> EngineImpl::LabelValues(const std::string& metric,
+                                                 const std::string& key) {
+  return index_.LabelValues(AnyIfEmpty(metric), key);
+}
+
+std::vector<std::pair<std::string, FieldType>> EngineImpl::Fields(const std::string& metric) {
+  std::vector<std::pair<std::string, FieldType>> out;
+  for (const index::FieldInfo& f : index_.FieldKeys(metric)) out.emplace_back(f.name, f.type);
+  return out;
+}
+
+absl::StatusOr<std::vector<Labels>> EngineImpl::Series(
+    const std::string& metric, const std::vector<LabelMatcher>& matchers) {
+  VARVE_ASSIGN_OR_RETURN(std::vector<index::SeriesId> ids, index_.Match(metric, matchers));
+  std::vector<Labels> out;
+  out.reserve(ids.size());
+  for (index::SeriesId id : ids) out.push_back(index_.labels(id));
+  return out;
+}
+
 void EngineImpl::AddToIndex(const std::vector<MemTable::NewField>& fields) {
   for (const MemTable::NewField& f : fields) {
     const index::SeriesId id = index_.Add(f.metric, f.labels);

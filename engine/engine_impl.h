@@ -42,6 +42,12 @@ class EngineImpl final : public Engine {
                     const std::function<bool(const Record&)>& visit,
                     ScanInfo* info) override;
   std::vector<std::string> Metrics() override;
+  std::vector<std::string> LabelKeys(const std::string& metric) override;
+  std::vector<std::string> LabelValues(const std::string& metric,
+                                       const std::string& key) override;
+  std::vector<std::pair<std::string, FieldType>> Fields(const std::string& metric) override;
+  absl::StatusOr<std::vector<Labels>> Series(const std::string& metric,
+                                             const std::vector<LabelMatcher>& matchers) override;
   Stats GetStats() override;
 
  private:

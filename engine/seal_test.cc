@@ -352,5 +352,29 @@ TEST(SealConcurrencyTest, WritersAndReadersDuringSeals) {
   ASSERT_TRUE(engine->Close().ok());
 }
 
+TEST_F(SealTest, MetadataListsSeriesLabelsAndFieldsFromSegmentsAndBuffers) {
+  auto engine = OpenOrDie(MakeOptions());
+  ASSERT_TRUE(engine->Write(Batch(Rows(0))).ok());
+  ASSERT_TRUE(engine->Close().ok());
+  engine = OpenOrDie(MakeOptions());  // the index is rebuilt from footers
+  ASSERT_TRUE(engine->Write(Batch({Rec("n", {{"dc", "x"}, {"host", "h9"}}, 1,
+                                       {{"s", std::string("up")}})}))
+                  .ok());
+  EXPECT_EQ(engine->Metrics(), (std::vector<std::string>{"m", "n"}));
+  EXPECT_EQ(engine->LabelKeys(""), (std::vector<std::string>{"dc", "host"}));
+  EXPECT_EQ(engine->LabelKeys("m"), (std::vector<std::string>{"host"}));
+  EXPECT_EQ(engine->LabelValues("", "host"), (std::vector<std::string>{"h0", "h1", "h2", "h9"}));
+  EXPECT_EQ(engine->LabelValues("n", "host"), (std::vector<std::string>{"h9"}));
+  using F = std::pair<std::string, FieldType>;
+  EXPECT_EQ(engine->Fields("m"), (std::vector<F>{{"f", FieldType::kFloat}, {"i", FieldType::kInt}}));
+  EXPECT_EQ(engine->Fields("n"), (std::vector<F>{{"s", FieldType::kString}}));
+  absl::StatusOr<std::vector<Labels>> series =
+      engine->Series("m", {{"host", LabelMatcher::Op::kRegexMatch, "h[12]"}});
+  ASSERT_TRUE(series.ok()) << series.status();
+  EXPECT_EQ(*series, (std::vector<Labels>{{{"host", "h1"}}, {{"host", "h2"}}}));
+  EXPECT_FALSE(engine->Series("m", {{"host", LabelMatcher::Op::kRegexMatch, "("}}).ok());
+  EXPECT_GT(engine->GetStats().index_memory_bytes, 0u);
+}
+
 }  // namespace
 }  // namespace varve

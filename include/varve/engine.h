@@ -142,6 +142,20 @@ class Engine {
 
   // Metric names in the store, sorted.
   virtual std::vector<std::string> Metrics() = 0;
+  // Label names used by the series of `metric` (empty: of every metric),
+  // sorted and distinct.
+  virtual std::vector<std::string> LabelKeys(const std::string& metric) = 0;
+  // Values of label `key` among the series of `metric` (empty: of every
+  // metric), sorted and distinct.
+  virtual std::vector<std::string> LabelValues(const std::string& metric,
+                                               const std::string& key) = 0;
+  // The fields of `metric` with their types, sorted by name. A name shows
+  // twice if two series of the metric gave it two types.
+  virtual std::vector<std::pair<std::string, FieldType>> Fields(const std::string& metric) = 0;
+  // Series of `metric` that the matchers accept, as label sets in canonical
+  // order. InvalidArgument for a pattern that does not compile.
+  virtual absl::StatusOr<std::vector<Labels>> Series(
+      const std::string& metric, const std::vector<LabelMatcher>& matchers) = 0;
 
   virtual Stats GetStats() = 0;
 
