@@ -151,6 +151,14 @@ bool Repair(std::string* bytes) {
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(aligned.data()), size);
   if (!fb::VerifyFooterBuffer(verifier)) return false;
   fb::Footer* footer = fb::GetMutableFooter(aligned.data());
+  // The verifier does not check struct alignment (see footer_check.cc).
+  auto misaligned = [](const auto* v) {
+    return reinterpret_cast<uintptr_t>(v->Data()) % 8 != 0;
+  };
+  if (misaligned(footer->timestamps())) return false;
+  for (const fb::Series* s : *footer->series()) {
+    if (misaligned(s->blocks()) || misaligned(s->block_columns())) return false;
+  }
   const std::string_view all(*bytes);
   auto in_file = [&](uint64_t at, uint64_t n) { return at <= all.size() && n <= all.size() - at; };
   auto* chunks = footer->mutable_timestamps();

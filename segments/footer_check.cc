@@ -1,5 +1,6 @@
 #include "segments/footer_check.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,14 @@ std::optional<CodecFamily> FamilyOfType(uint8_t type) {
     case FieldType::kString: return CodecFamily::kString;
   }
   return std::nullopt;
+}
+
+// The FlatBuffers verifier checks a struct vector's 4-byte length prefix but
+// not that its elements sit at their own (8-byte) alignment; a crafted
+// footer could otherwise make the reader access misaligned structs.
+template <typename T>
+bool Aligned(const flatbuffers::Vector<const T*>& v) {
+  return reinterpret_cast<uintptr_t>(v.Data()) % alignof(T) == 0;
 }
 
 bool IsKnownCompression(fb::Compression c) {
@@ -61,6 +70,12 @@ class Checker {
     }
     if (f_.min_seq() > f_.max_seq()) return Fail("", "min_seq is above max_seq");
     if (f_.series()->size() != f_.series_count()) return Fail("", "series count mismatch");
+    // Before any struct is touched.
+    bool aligned = Aligned(*f_.timestamps());
+    for (const fb::Series* s : *f_.series()) {
+      aligned = aligned && Aligned(*s->blocks()) && Aligned(*s->block_columns());
+    }
+    if (!aligned) return Fail("", "a vector of structs is misaligned");
     VARVE_RETURN_IF_ERROR(CheckChunks());
     VARVE_RETURN_IF_ERROR(CheckMetrics());
     uint64_t rows = 0, points = 0, blocks = 0;

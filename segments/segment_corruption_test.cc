@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "flatbuffers/flatbuffers.h"
 #include "segments/segment.h"
+#include "segments/segment_footer_generated.h"
 #include "segments/segment_format.h"
 #include "segments/segment_test_util.h"
 #include "segments/segment_writer.h"
@@ -160,6 +162,52 @@ TEST_F(SegmentCorruptionTest, BlockDamageNamesFileSeriesAndBlock) {
   EXPECT_TRUE(ReadBack(**segment, 0).ok());
   EXPECT_TRUE(ReadBack(**segment, 1, INT64_MIN, block.min_ts).ok());
   EXPECT_EQ((*segment)->VerifyAll().code(), absl::StatusCode::kDataLoss);
+}
+
+// A footer with valid checksums whose timestamp chunk vector starts 4 bytes
+// off its 8-byte alignment (the FlatBuffers verifier lets that pass).
+std::string FileWithChunkVectorAt(size_t shift) {
+  flatbuffers::FlatBufferBuilder fbb;
+  const fb::TimestampChunk chunk(16, 0, 1, 1, 1, 1, 1, fb::Compression::None);
+  // Pushed as raw bytes so that the builder aligns to 4 only; the words
+  // pushed first land after the vector and move it by `shift`.
+  for (size_t i = 0; i < shift / 4; ++i) fbb.PushElement<uint32_t>(0);
+  fbb.StartVector(sizeof(chunk) / 4, 4);
+  fbb.PushBytes(reinterpret_cast<const uint8_t*>(&chunk), sizeof(chunk));
+  auto words = fbb.EndVector(1);
+  flatbuffers::Offset<flatbuffers::Vector<const fb::TimestampChunk*>> chunks(words);
+  const std::string header = EncodeHeader();
+  const uint64_t footer_offset = kHeaderSize + 1;
+  auto footer = fb::CreateFooter(fbb, kFormatVersion, 1, Xxh3(header), footer_offset, 0, 0, 0, 0,
+                                 0, 0, 0, 0, chunks,
+                                 fbb.CreateVector<flatbuffers::Offset<fb::Metric>>({}),
+                                 fbb.CreateVector<flatbuffers::Offset<fb::Series>>({}));
+  fb::FinishFooterBuffer(fbb, footer);
+  const std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  Trailer trailer;
+  trailer.footer_offset = footer_offset;
+  trailer.footer_size = bytes.size();
+  trailer.footer_checksum = Xxh3(bytes);
+  return header + "x" + bytes + EncodeTrailer(trailer);
+}
+
+TEST_F(SegmentCorruptionTest, MisalignedStructVectorsAreRefusedNotRead) {
+  bool saw_misaligned = false;
+  for (size_t shift : {0, 4}) {
+    ASSERT_TRUE(env_.SetContents("/crafted", FileWithChunkVectorAt(shift)).ok());
+    auto segment = Segment::Open(&env_, "/crafted");
+    if (segment.ok()) {
+      // Aligned: a well-formed footer whose chunk is unused and whose
+      // checksum is wrong, which only VerifyAll notices.
+      EXPECT_EQ((*segment)->VerifyAll().code(), absl::StatusCode::kDataLoss);
+      continue;
+    }
+    EXPECT_EQ(segment.status().code(), absl::StatusCode::kDataLoss) << segment.status();
+    EXPECT_NE(segment.status().message().find("misaligned"), std::string::npos)
+        << segment.status();
+    saw_misaligned = true;
+  }
+  EXPECT_TRUE(saw_misaligned);
 }
 
 RC_GTEST_PROP(SegmentCorruptionProperty, RandomDamageIsDetectedOrHarmless, ()) {
