@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "engine/series_merge.h"
 
 namespace varve {
 
@@ -478,55 +479,10 @@ void MemTable::ApplyRecovered(const std::vector<Record>& records, uint64_t seq,
 absl::Status MemTable::Scan(const ReadRequest& request,
                             const CompiledMatchers& matchers,
                             const std::function<bool(const Record&)>& visit) {
-  std::vector<MemSeries*> selected;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = by_metric_.find(request.metric);
-    if (it == by_metric_.end()) return absl::OkStatus();
-    for (MemSeries* series : it->second) {
-      if (matchers.Matches(series->labels)) selected.push_back(series);
-    }
-  }
-  // Labels never change once a series exists, so sorting needs no lock.
-  std::sort(selected.begin(), selected.end(),
-            [](const MemSeries* a, const MemSeries* b) { return a->labels < b->labels; });
-
-  std::vector<Record> out;
-  for (MemSeries* series : selected) {
-    out.clear();
-    {
-      // Materialise one series under the lock, visit it without: the
-      // visitor may be slow, and must not hold writers back.
-      std::lock_guard<std::mutex> lock(mu_);
-      std::vector<MemColumn*> columns;
-      std::vector<size_t> pos;
-      for (auto& c : series->columns) {
-        points_ -= c->Normalize();
-        columns.push_back(c.get());
-        pos.push_back(c->LowerBound(request.from));
-      }
-      while (true) {
-        Timestamp next = INT64_MAX;
-        for (size_t k = 0; k < columns.size(); ++k) {
-          if (pos[k] < columns[k]->size()) next = std::min(next, columns[k]->ts[pos[k]]);
-        }
-        if (next == INT64_MAX || next >= request.to) break;
-        Record record;
-        record.metric = series->metric;
-        record.labels = series->labels;
-        record.ts = next;
-        for (size_t k = 0; k < columns.size(); ++k) {
-          if (pos[k] < columns[k]->size() && columns[k]->ts[pos[k]] == next) {
-            record.fields.push_back({columns[k]->name, columns[k]->ValueAt(pos[k])});
-            ++pos[k];
-          }
-        }
-        out.push_back(std::move(record));
-      }
-    }
-    for (const Record& record : out) {
-      if (!visit(record)) return absl::OkStatus();
-    }
+  segments::SealSeries rows;
+  for (const Labels& labels : MatchSeries(request.metric, matchers)) {
+    if (!ReadSeries(request.metric, labels, request.from, request.to, &rows)) continue;
+    if (!MergeSeriesRows({&rows}, visit)) break;
   }
   return absl::OkStatus();
 }

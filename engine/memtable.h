@@ -89,7 +89,8 @@ class MemTable {
   void ApplyRecovered(const std::vector<Record>& records, uint64_t seq,
                       uint64_t* conflicts, std::vector<NewField>* new_fields = nullptr);
 
-  // See Engine::Scan.
+  // Engine::Scan over this table alone (the engine merges tables and
+  // segments itself; this serves tests and tools that hold one table).
   absl::Status Scan(const ReadRequest& request, const CompiledMatchers& matchers,
                     const std::function<bool(const Record&)>& visit);
 
