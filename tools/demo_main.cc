@@ -244,7 +244,8 @@ int Run(const std::string& store) {
   Section("The write-ahead log");
   PrintLogHead(store);
 
-  // --- Close and reopen: everything comes back from the log.
+  // --- Close and reopen: Close seals the buffer into a segment file, and
+  // the reopened store reads it from there.
   Section("Close and reopen");
   if (absl::Status s = (*engine)->Close(); !s.ok()) return Fail("close", s);
   engine->reset();
@@ -253,6 +254,19 @@ int Run(const std::string& store) {
   const RecoveryReport& recovery = (*engine)->GetStats().recovery;
   PrintRecovery(recovery);
   if (!recovery.clean()) return Fail("reopen", absl::DataLossError("recovery was not clean"));
+  {
+    const Stats sealed = (*engine)->GetStats();
+    std::printf("  sealed into %llu segment(s): %llu points in %llu bytes, %.2f bytes per point\n"
+                "  (columnar, compressed; the log was trimmed to %llu bytes)\n",
+                static_cast<unsigned long long>(sealed.segments),
+                static_cast<unsigned long long>(sealed.segment_points),
+                static_cast<unsigned long long>(sealed.segment_bytes),
+                sealed.segment_points == 0
+                    ? 0.0
+                    : static_cast<double>(sealed.segment_bytes) /
+                          static_cast<double>(sealed.segment_points),
+                static_cast<unsigned long long>(sealed.wal_bytes));
+  }
 
   // --- What the store holds.
   Section("Contents");
@@ -331,9 +345,9 @@ int Run(const std::string& store) {
   if (absl::Status c = (*engine)->Close(); !c.ok()) return Fail("close", c);
 
   Section("Look inside");
-  std::printf("  jq -c . %s/wal/*.ndjson | head -3\n", store.c_str());
+  std::printf("  varve inspect --store %s\n", store.c_str());
   std::printf("  varve scan --store %s --metric agent_run --where agent=triage\n", store.c_str());
-  std::printf("  varve wal verify --store %s\n", store.c_str());
+  std::printf("  varve verify --store %s\n", store.c_str());
   return 0;
 }
 
