@@ -249,10 +249,14 @@ run_fuzz() {
     corpus="$FUZZ_DIR/runs/$target/corpus"
     rm -rf "$FUZZ_DIR/runs/$target"
     mkdir -p "$corpus" "$FUZZ_DIR/runs/$target/artifacts"
-    seeds="$ROOT/fuzz/corpus/${target%_fuzz}"
-    if [[ -d "$seeds" ]]; then
-      cp -r "$seeds/." "$corpus/"
-      echo "seed corpus: fuzz/corpus/${target%_fuzz} ($(find "$corpus" -type f | wc -l) files)"
+    # Seeds in fuzz/corpus/<target without _fuzz>, or, for a family of
+    # targets built from one source (codecs_int64_fuzz, ...), in
+    # fuzz/corpus/<first word> (codecs).
+    seeds="${target%_fuzz}"
+    [[ -d "$ROOT/fuzz/corpus/$seeds" ]] || seeds="${target%%_*}"
+    if [[ -d "$ROOT/fuzz/corpus/$seeds" ]]; then
+      cp -r "$ROOT/fuzz/corpus/$seeds/." "$corpus/"
+      echo "seed corpus: fuzz/corpus/$seeds ($(find "$corpus" -type f | wc -l) files)"
     else
       echo "no seed corpus (fuzz/corpus/${target%_fuzz}): starting empty"
     fi
