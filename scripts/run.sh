@@ -33,6 +33,11 @@ JOBS="${VARVE_JOBS:-2}"
 FUZZ_SECONDS="${VARVE_FUZZ_SECONDS:-30}"
 TSAN_TESTS="${VARVE_TSAN_TESTS:-Concurren|Thread|GroupCommit|Parallel}"
 TEST_TIMEOUT="${VARVE_TEST_TIMEOUT:-300}"
+# ccache keys on paths: relative to the checkout, and without the build
+# directory that -g records, so that a fresh clone reuses an earlier one's
+# objects.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 
 PACKAGES=(cmake g++ clang liblz4-dev libzstd-dev libxxhash-dev libabsl-dev
   libflatbuffers-dev flatbuffers-compiler libgtest-dev libgmock-dev
