@@ -397,9 +397,8 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const WriteBatch& batch,
     seq = ++last_sequence_;
   }
 
-  std::vector<MemTable::NewField> new_fields;
-  table->TakeNewFields(reservation, &new_fields);
-  AddToIndex(new_fields);
+  table->TakeNewFields(reservation,
+                       [this](const std::vector<MemTable::NewField>& f) { AddToIndex(f); });
   table->Apply(valid, seq, &reservation);
   uint64_t points = 0;
   for (const Record* record : valid) points += record->fields.size();

@@ -92,6 +92,9 @@ class EngineImpl final : public Engine {
   std::thread sealer_;
   // Every series and field of the store, in segments or buffers.
   index::SeriesIndex index_;
+  // Held exclusively while one batch's new series enter the index, shared
+  // while a scan lists series: a scan sees all of a batch's series or none.
+  std::shared_mutex index_publish_mu_;
   void AddToIndex(const std::vector<MemTable::NewField>& fields);
   // Segments named by the manifest that could not be read.
   std::vector<ManifestSegment> quarantined_;

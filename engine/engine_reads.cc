@@ -32,8 +32,14 @@ absl::Status EngineImpl::Scan(const ReadRequest& request,
     }
   }
   const std::shared_ptr<const Version> version = current();
-  VARVE_ASSIGN_OR_RETURN(std::vector<index::SeriesId> ids,
-                         index_.Match(request.metric, request.matchers));
+  absl::StatusOr<std::vector<index::SeriesId>> matched;
+  {
+    // A batch's new series appear in the index together (AddToIndex), so
+    // a scan never lists one series of a batch without the others.
+    std::shared_lock<std::shared_mutex> listing(index_publish_mu_);
+    matched = index_.Match(request.metric, request.matchers);
+  }
+  VARVE_ASSIGN_OR_RETURN(std::vector<index::SeriesId> ids, std::move(matched));
   std::vector<Labels> selected;
   selected.reserve(ids.size());
   for (index::SeriesId id : ids) selected.push_back(index_.labels(id));
@@ -102,7 +108,12 @@ std::vector<std::pair<std::string, FieldType>> EngineImpl::Fields(const std::str
 
 absl::StatusOr<std::vector<Labels>> EngineImpl::Series(
     const std::string& metric, const std::vector<LabelMatcher>& matchers) {
-  VARVE_ASSIGN_OR_RETURN(std::vector<index::SeriesId> ids, index_.Match(metric, matchers));
+  absl::StatusOr<std::vector<index::SeriesId>> matched;
+  {
+    std::shared_lock<std::shared_mutex> listing(index_publish_mu_);
+    matched = index_.Match(metric, matchers);
+  }
+  VARVE_ASSIGN_OR_RETURN(std::vector<index::SeriesId> ids, std::move(matched));
   std::vector<Labels> out;
   out.reserve(ids.size());
   for (index::SeriesId id : ids) out.push_back(index_.labels(id));
@@ -110,6 +121,7 @@ absl::StatusOr<std::vector<Labels>> EngineImpl::Series(
 }
 
 void EngineImpl::AddToIndex(const std::vector<MemTable::NewField>& fields) {
+  std::unique_lock<std::shared_mutex> publishing(index_publish_mu_);
   for (const MemTable::NewField& f : fields) {
     const index::SeriesId id = index_.Add(f.metric, f.labels);
     // The buffer checked the type already; the index keeps the first one.

@@ -163,11 +163,13 @@ void MemTable::AppendValues(MemSeries* series, const Record& record,
 }
 
 void MemTable::TakeNewFields(const Reservation& reservation,
-                             std::vector<NewField>* new_fields) {
+                             const std::function<void(const std::vector<NewField>&)>& add) {
   std::lock_guard<std::mutex> lock(mu_);
+  std::vector<NewField> fresh;
   for (const auto& [series, column] : reservation.columns) {
-    NoteNew(*series, column, new_fields);
+    NoteNew(*series, column, &fresh);
   }
+  if (!fresh.empty()) add(fresh);
 }
 
 void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,

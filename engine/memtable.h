@@ -74,11 +74,14 @@ class MemTable {
   void Apply(const std::vector<const Record*>& records, uint64_t seq,
              Reservation* reservation);
 
-  // The reserved (series, field) pairs no table has reported yet, each
-  // reported once. The engine adds them to its index after the batch is in
-  // the log and before Apply() makes its values visible, so that a read
-  // never finds values of a series its index does not list yet.
-  void TakeNewFields(const Reservation& reservation, std::vector<NewField>* new_fields);
+  // Calls `add` with the reserved (series, field) pairs no table has
+  // reported yet, each reported once. The engine adds them to its index after the
+  // batch is in the log and before Apply() makes its values visible, so
+  // that a read never finds values of a series its index does not list.
+  // `add` gets them all at once (if any) and runs under the table's lock:
+  // a concurrent batch that finds a pair reported finds it in the index.
+  void TakeNewFields(const Reservation& reservation,
+                     const std::function<void(const std::vector<NewField>&)>& add);
 
   // Ends a reservation whose batch failed; fields that got no value are
   // forgotten again.
