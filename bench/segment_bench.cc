@@ -5,11 +5,14 @@
 // /var/tmp), through the public API with the default options.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "bench/tsbs/devops_generator.h"
 #include "engine/manifest.h"
@@ -72,12 +75,68 @@ const std::string& TsbsStore() {
 
 constexpr double kTsbsPoints = 8640000;
 
-// Bytes per point of every file of the sealed store.
+// The empirical entropy, in bits per value, of the differences between
+// consecutive values of each (host, field) series of the day: what a coder
+// that sees one delta at a time cannot beat on average. `pooled` is the
+// entropy of all deltas together (one code table for every column);
+// `per_column` weighs each column's own entropy by its deltas (one table
+// per column and day).
+struct DeltaEntropy {
+  double pooled = 0;
+  double per_column = 0;
+};
+
+double EntropyBits(const std::map<int64_t, uint64_t>& counts, uint64_t total) {
+  double bits = 0;
+  for (const auto& [delta, count] : counts) {
+    const double p = static_cast<double>(count) / static_cast<double>(total);
+    bits -= p * std::log2(p);
+  }
+  return bits;
+}
+
+DeltaEntropy TsbsDeltaEntropy() {
+  auto generator = tsbs::DevopsGenerator::Create(tsbs::DevopsOptions{});
+  if (!generator.ok()) std::abort();
+  std::map<int64_t, uint64_t> pooled;
+  std::map<std::pair<int64_t, int>, std::map<int64_t, uint64_t>> columns;
+  std::map<std::pair<int64_t, int>, int64_t> last;
+  uint64_t total = 0;
+  tsbs::DevopsRow row;
+  while (generator->Next(&row)) {
+    for (int f = 0; f < tsbs::kFieldCount; ++f) {
+      const auto key = std::make_pair(row.host, f);
+      auto it = last.find(key);
+      if (it != last.end()) {
+        const int64_t delta = row.fields[f] - it->second;
+        ++pooled[delta];
+        ++columns[key][delta];
+        ++total;
+      }
+      last[key] = row.fields[f];
+    }
+  }
+  DeltaEntropy out;
+  out.pooled = EntropyBits(pooled, total);
+  for (const auto& [key, counts] : columns) {
+    uint64_t n = 0;
+    for (const auto& [delta, count] : counts) n += count;
+    out.per_column += EntropyBits(counts, n) * static_cast<double>(n) / static_cast<double>(total);
+  }
+  return out;
+}
+
+// Bytes per point of every file of the sealed store, beside the entropy
+// bound of a delta coder: entropy / 8 bytes per point.
 void StoreBytesPerPoint(benchmark::State& state) {
   const std::string& dir = TsbsStore();
   for (auto _ : state) benchmark::DoNotOptimize(StoreBytes(dir));
   state.counters["bytes"] = static_cast<double>(StoreBytes(dir));
   state.counters["bytes_per_point"] = static_cast<double>(StoreBytes(dir)) / kTsbsPoints;
+  const DeltaEntropy entropy = TsbsDeltaEntropy();
+  state.counters["delta_entropy_bits"] = entropy.pooled;
+  state.counters["entropy_bytes_per_point"] = entropy.pooled / 8;
+  state.counters["column_entropy_bits"] = entropy.per_column;
 }
 BENCHMARK(StoreBytesPerPoint)->Iterations(1);
 

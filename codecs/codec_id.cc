@@ -11,6 +11,7 @@ bool IsKnownCodecId(uint8_t byte) {
     case CodecId::kInt64Delta:
     case CodecId::kInt64DeltaOfDelta:
     case CodecId::kInt64Linear:
+    case CodecId::kInt64DeltaBytes:
     case CodecId::kDoubleAlp:
     case CodecId::kDoubleXor:
     case CodecId::kDoubleRaw:
@@ -30,6 +31,7 @@ CodecFamily FamilyOf(CodecId id) {
     case CodecId::kInt64Delta:
     case CodecId::kInt64DeltaOfDelta:
     case CodecId::kInt64Linear:
+    case CodecId::kInt64DeltaBytes:
       return CodecFamily::kInt64;
     case CodecId::kDoubleAlp:
     case CodecId::kDoubleXor:
@@ -53,6 +55,7 @@ std::string_view CodecIdName(CodecId id) {
     case CodecId::kInt64Delta: return "int64-delta";
     case CodecId::kInt64DeltaOfDelta: return "int64-delta-of-delta";
     case CodecId::kInt64Linear: return "int64-linear";
+    case CodecId::kInt64DeltaBytes: return "int64-delta-bytes";
     case CodecId::kDoubleAlp: return "double-alp";
     case CodecId::kDoubleXor: return "double-xor";
     case CodecId::kDoubleRaw: return "double-raw";

@@ -15,7 +15,8 @@ namespace varve::codecs {
 // Version of the codec layouts described in docs/CODECS.md. Blocks do not
 // repeat it (a block is self-describing through its id); the segment file
 // that holds blocks records it once.
-inline constexpr uint8_t kCodecFormatVersion = 1;
+// Version 2 added int64-delta-bytes (0x05).
+inline constexpr uint8_t kCodecFormatVersion = 2;
 
 // A column block holds at most this many values; decoders refuse larger
 // counts before allocating anything.
@@ -27,6 +28,7 @@ enum class CodecId : uint8_t {
   kInt64Delta = 0x02,         // deltas, zigzag, FOR, bit packing
   kInt64DeltaOfDelta = 0x03,  // delta-of-deltas, zigzag, FOR, bit packing
   kInt64Linear = 0x04,        // residuals from a line, zigzag, FOR, packing
+  kInt64DeltaBytes = 0x05,    // deltas minus their minimum, whole bytes (v2)
   kDoubleAlp = 0x10,          // ALP decimal integers in a nested int64 block
   kDoubleXor = 0x11,          // Gorilla-style XOR with the previous value
   kDoubleRaw = 0x12,          // 8 little-endian bytes per value

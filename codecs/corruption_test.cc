@@ -108,6 +108,15 @@ std::vector<Family> Families() {
        },
        decode_ints([](std::string_view b, std::span<int64_t> o) { return int_codec::Decode(b, o); },
                    int_codec::Count)},
+      {"int-delta-bytes",
+       [](std::mt19937_64& rng, size_t* count) {
+         std::string b;
+         auto v = RandomInts(rng, *count = RandomCount(rng));
+         EXPECT_TRUE(int_codec::EncodeDeltaBytes(v, &b).ok());
+         return b;
+       },
+       decode_ints([](std::string_view b, std::span<int64_t> o) { return int_codec::Decode(b, o); },
+                   int_codec::Count)},
       {"timestamp",
        [](std::mt19937_64& rng, size_t* count) {
          std::string b;

@@ -1,10 +1,12 @@
 #include "codecs/int64_block.h"
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "codecs/byte_io.h"
+#include "codecs/delta_bytes.h"
 #include "codecs/patched_for.h"
 #include "util/status_macros.h"
 
@@ -138,6 +140,21 @@ void Write(const Candidate& c, size_t n, std::string* out) {
   WritePatchedRun(c.offsets, c.plan, out);
 }
 
+// The exact size EncodeDeltaBytes produces for `values` (at least one).
+size_t DeltaBytesSize(std::span<const int64_t> values) {
+  int64_t lo = 0, hi = 0;
+  for (size_t i = 1; i < values.size(); ++i) {
+    const int64_t d = static_cast<int64_t>(static_cast<uint64_t>(values[i]) -
+                                           static_cast<uint64_t>(values[i - 1]));
+    lo = i == 1 ? d : std::min(lo, d);
+    hi = i == 1 ? d : std::max(hi, d);
+  }
+  const uint64_t widest = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  const size_t m = values.size() - 1;
+  const size_t body = widest < 16 ? (m + 1) / 2 : m * ((std::bit_width(widest) + 7) / 8);
+  return 3 + VarintLength(ZigZagEncode(values[0])) + VarintLength(ZigZagEncode(lo)) + 1 + body;
+}
+
 }  // namespace
 
 absl::Status EncodeInt64Block(std::span<const int64_t> values, unsigned layouts,
@@ -150,7 +167,11 @@ absl::Status EncodeInt64Block(std::span<const int64_t> values, unsigned layouts,
     PutBlockHeader(CodecId::kInt64For, 0, out);
     return absl::OkStatus();
   }
-  if ((layouts & kLayoutAll) == 0) layouts = kLayoutFor;
+  if ((layouts & (kLayoutAll | kLayoutDeltaBytes)) == 0) layouts = kLayoutFor;
+  if (layouts == kLayoutDeltaBytes) {
+    EncodeDeltaBytes(values, out);
+    return absl::OkStatus();
+  }
   // In order of preference when sizes tie: cheaper decoding first.
   constexpr std::pair<unsigned, CodecId> kOrder[] = {
       {kLayoutFor, CodecId::kInt64For},
@@ -169,6 +190,11 @@ absl::Status EncodeInt64Block(std::span<const int64_t> values, unsigned layouts,
       std::swap(best, trial);
       have_best = true;
     }
+  }
+  if ((layouts & kLayoutDeltaBytes) != 0 &&
+      (!have_best || DeltaBytesSize(values) < best.bytes)) {
+    EncodeDeltaBytes(values, out);
+    return absl::OkStatus();
   }
   Write(best, values.size(), out);
   return absl::OkStatus();
@@ -194,6 +220,10 @@ absl::Status DecodeInt64Block(std::string_view block, std::span<int64_t> out) {
   if (n == 0) return reader.ExpectEnd();
   // int64_t storage may be accessed as uint64_t; all arithmetic wraps.
   uint64_t* u = reinterpret_cast<uint64_t*>(out.data());
+  if (id == CodecId::kInt64DeltaBytes) {
+    VARVE_RETURN_IF_ERROR(DecodeDeltaBytes(&reader, std::span(u, n)));
+    return reader.ExpectEnd();
+  }
   int64_t first = 0, second = 0;
   uint64_t base = 0;
   if (id == CodecId::kInt64For) {

@@ -1,7 +1,9 @@
 // The int64 block family shared by timestamp and integer columns: four
 // layouts (codec ids 0x01..0x04) that turn the values into unsigned
-// offsets, stored as one patched FOR run (patched_for.h). The encoder
-// computes the exact size of every allowed layout and keeps the smallest.
+// offsets, stored as one patched FOR run (patched_for.h), and one that
+// stores deltas as whole bytes for an entropy coder (0x05, delta_bytes.h).
+// The encoder computes the exact size of every allowed layout and keeps the
+// smallest.
 // Module-internal; columns use timestamp_codec.h and int_codec.h.
 #ifndef VARVE_CODECS_INT64_BLOCK_H_
 #define VARVE_CODECS_INT64_BLOCK_H_
@@ -25,7 +27,8 @@ enum Int64Layout : unsigned {
   kLayoutDelta = 1u << 1,         // v[i] - v[i-1] - min (signed)
   kLayoutDeltaOfDelta = 1u << 2,  // zigzag(d[i] - d[i-1]) - min
   kLayoutLinear = 1u << 3,        // v[i] - v[0] - i*slope - min (signed)
-  kLayoutAll = 0xf,
+  kLayoutAll = 0xf,               // the bit-packed layouts
+  kLayoutDeltaBytes = 1u << 4,    // v[i] - v[i-1] - min, whole bytes
 };
 
 // Appends one block holding `values` (at most kMaxBlockValues, else

@@ -26,7 +26,13 @@ absl::Status Encode(std::span<const int64_t> values, std::string* out);
 // The number of values in a block, from its header.
 absl::StatusOr<size_t> Count(std::string_view block);
 
-// Decodes into `out`, whose size must equal Count(block). DataLoss on
+// Appends the values as one int64-delta-bytes block (delta_bytes.h): larger
+// than Encode's choice before compression, often smaller after a Zstd pass
+// over it, so for callers that pick between the two by compressed size.
+// InvalidArgument (nothing appended) past kMaxBlockValues.
+absl::Status EncodeDeltaBytes(std::span<const int64_t> values, std::string* out);
+
+// Decodes any int64 layout into `out`, whose size must equal Count(block). DataLoss on
 // corrupt input.
 absl::Status Decode(std::string_view block, std::span<int64_t> out);
 absl::Status Decode(std::string_view block, std::vector<int64_t>* out);

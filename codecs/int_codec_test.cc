@@ -54,9 +54,46 @@ RC_GTEST_PROP(IntCodecProperty, EveryLayoutRoundTripsAnySequence, ()) {
   const std::vector<int64_t> values = *Int64Block();
   for (unsigned layouts : {unsigned{kLayoutFor}, unsigned{kLayoutDelta},
                            unsigned{kLayoutDeltaOfDelta}, unsigned{kLayoutLinear},
-                           unsigned{kLayoutAll}}) {
+                           unsigned{kLayoutAll}, unsigned{kLayoutDeltaBytes},
+                           unsigned{kLayoutAll | kLayoutDeltaBytes}}) {
     std::string block;
     RC_ASSERT(RoundTrip(values, layouts, &block) == values);
+  }
+}
+
+// Deltas of bounded width: the byte width the encoder picks is the
+// smallest that holds them, and the block round-trips.
+RC_GTEST_PROP(IntCodecProperty, DeltaBytesUseTheNarrowestWidth, ()) {
+  const size_t n = *rc::gen::inRange<size_t>(2, kMaxBlockValues + 1);
+  const int bits = *rc::gen::inRange(0, 64);
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  const uint64_t mask = bits == 0 ? 0 : (~uint64_t{0} >> (64 - bits));
+  std::vector<int64_t> values(n);
+  uint64_t v = rng();
+  for (auto& x : values) {
+    x = static_cast<int64_t>(v);
+    v += (rng() & mask) - (mask >> 1);
+  }
+  std::string block;
+  RC_ASSERT(int_codec::EncodeDeltaBytes(values, &block).ok());
+  RC_ASSERT(IdOf(block) == CodecId::kInt64DeltaBytes);
+  std::vector<int64_t> out;
+  RC_ASSERT(int_codec::Decode(block, &out).ok());
+  RC_ASSERT(out == values);
+  // The width byte follows the id, the count and two varints.
+  size_t at = 3;
+  for (int varint = 0; varint < 2; ++varint) {
+    while (static_cast<uint8_t>(block[at]) & 0x80) ++at;
+    ++at;
+  }
+  const size_t width = static_cast<uint8_t>(block[at]);
+  if (bits <= 4) {
+    RC_ASSERT(width == 4u);
+    RC_ASSERT(block.size() == at + 1 + n / 2);
+  } else {
+    RC_ASSERT(width % 4 == 0);
+    RC_ASSERT(width <= static_cast<size_t>((bits + 7) / 8 * 8));
+    RC_ASSERT(block.size() == at + 1 + (width == 4 ? n / 2 : (n - 1) * width / 8));
   }
 }
 
@@ -160,17 +197,54 @@ TEST(IntCodecTest, ForLayoutMatchesTheDocumentedBytes) {
 TEST(IntCodecTest, OverflowingDeltasRoundTrip) {
   const std::vector<int64_t> values = {kMax, kMin, kMax, kMin, 0, kMin, -1, kMax, kMax, kMin};
   for (unsigned layouts : {unsigned{kLayoutFor}, unsigned{kLayoutDelta},
-                           unsigned{kLayoutDeltaOfDelta}, unsigned{kLayoutLinear}}) {
+                           unsigned{kLayoutDeltaOfDelta}, unsigned{kLayoutLinear},
+                           unsigned{kLayoutDeltaBytes}}) {
     std::string block;
     EXPECT_EQ(RoundTrip(values, layouts, &block), values) << layouts;
   }
+}
+
+TEST(IntCodecTest, DeltaBytesMatchTheDocumentedBytes) {
+  std::string block;
+  ASSERT_TRUE(int_codec::EncodeDeltaBytes(std::vector<int64_t>{5, 7, 4}, &block).ok());
+  // id, count 3, zigzag(5)=10, base zigzag(-3)=5, width 4 bits, offsets
+  // {5, 0} as the nibbles of one byte.
+  EXPECT_EQ(block, std::string("\x05\x03\x00\x0a\x05\x04\x05", 7));
+  block.clear();
+  ASSERT_TRUE(int_codec::EncodeDeltaBytes(std::vector<int64_t>{0, 300, 0}, &block).ok());
+  // base -300 (zigzag 599 = d7 04), width 16 bits, offsets {600, 0} in
+  // two planes: low bytes {58, 00}, high bytes {02, 00}.
+  EXPECT_EQ(block, std::string("\x05\x03\x00\x00\xd7\x04\x10\x58\x00\x02\x00", 11));
+  std::vector<int64_t> out;
+  ASSERT_TRUE(int_codec::Decode(block, &out).ok());
+  EXPECT_EQ(out, (std::vector<int64_t>{0, 300, 0}));
+}
+
+TEST(IntCodecTest, DeltaBytesRefuseBadWidthsAndShortPlanes) {
+  std::string block;
+  ASSERT_TRUE(int_codec::EncodeDeltaBytes(std::vector<int64_t>{5, 7, 4, 4}, &block).ok());
+  std::vector<int64_t> out;
+  ASSERT_TRUE(int_codec::Decode(block, &out).ok());
+  EXPECT_EQ(out, (std::vector<int64_t>{5, 7, 4, 4}));
+  std::string odd = block;
+  odd.back() = static_cast<char>(odd.back() | 0x10);  // the unused nibble
+  EXPECT_EQ(int_codec::Decode(odd, &out).code(), absl::StatusCode::kDataLoss);
+  for (char width : {'\x00', '\x09', '\x0c', '\x48', '\x10'}) {  // 16: planes too short
+    std::string bad = block;
+    bad[5] = width;
+    const absl::Status s = int_codec::Decode(bad, &out);
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << int{width};
+  }
+  const absl::Status s = int_codec::Decode(block + "x", &out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
 }
 
 TEST(IntCodecTest, EmptyAndOneValueBlocks) {
   for (const std::vector<int64_t>& values :
        {std::vector<int64_t>{}, std::vector<int64_t>{kMin}, std::vector<int64_t>{42}}) {
     for (unsigned layouts : {unsigned{kLayoutFor}, unsigned{kLayoutDelta},
-                             unsigned{kLayoutDeltaOfDelta}, unsigned{kLayoutLinear}}) {
+                             unsigned{kLayoutDeltaOfDelta}, unsigned{kLayoutLinear},
+                             unsigned{kLayoutDeltaBytes}}) {
       std::string block;
       EXPECT_EQ(RoundTrip(values, layouts, &block), values);
     }

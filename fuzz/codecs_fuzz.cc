@@ -36,10 +36,11 @@ void Check(bool condition) {
 void FuzzInt64(std::string_view in) {
   std::vector<int64_t> values;
   if (!int_codec::Decode(in, &values).ok()) return;
-  for (int pass = 0; pass < 2; ++pass) {
+  for (int pass = 0; pass < 3; ++pass) {
     std::string block;
-    Check((pass == 0 ? int_codec::Encode(values, &block)
-                     : timestamp_codec::Encode(values, &block))
+    Check((pass == 0   ? int_codec::Encode(values, &block)
+           : pass == 1 ? timestamp_codec::Encode(values, &block)
+                       : int_codec::EncodeDeltaBytes(values, &block))
               .ok());
     std::vector<int64_t> again;
     Check(timestamp_codec::Decode(block, &again).ok());

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include <zstd.h>
+
 #include "flatbuffers/flatbuffers.h"
 #include "segments/segment.h"
 #include "segments/segment_footer_generated.h"
@@ -146,9 +148,24 @@ bool Repair(std::string* bytes) {
       size == 0 || size > kMaxFooterBytes) {
     return false;
   }
-  std::vector<uint64_t> aligned((size + 7) / 8);
-  std::memcpy(aligned.data(), bytes->data() + offset, size);
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(aligned.data()), size);
+  const uint32_t version = DecodeFixed32(trailer + 24);
+  if (version < kOldestFormatVersion || version > kFormatVersion) return false;
+  // A compressed footer (version 2) is inflated, repaired and written back
+  // raw, which the format allows as well.
+  uint64_t raw_size = size;
+  const uint64_t declared = DecodeFixed32(trailer + 28);
+  if (version >= 2 && declared != size) {
+    if (declared < size || declared > (uint64_t{64} << 20)) return false;
+    raw_size = declared;
+  }
+  std::vector<uint64_t> aligned((raw_size + 7) / 8);
+  if (raw_size == size) {
+    std::memcpy(aligned.data(), bytes->data() + offset, size);
+  } else {
+    const size_t n = ZSTD_decompress(aligned.data(), raw_size, bytes->data() + offset, size);
+    if (ZSTD_isError(n) || n != raw_size) return false;
+  }
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(aligned.data()), raw_size);
   if (!fb::VerifyFooterBuffer(verifier)) return false;
   fb::Footer* footer = fb::GetMutableFooter(aligned.data());
   // The verifier does not check struct alignment (see footer_check.cc).
@@ -179,12 +196,15 @@ bool Repair(std::string* bytes) {
     }
   }
   footer->mutate_header_checksum(Xxh3(all.substr(0, kHeaderSize)));
-  std::memcpy(bytes->data() + offset, aligned.data(), size);
+  bytes->resize(offset);
+  bytes->append(reinterpret_cast<const char*>(aligned.data()), raw_size);
   Trailer t;
   t.footer_offset = offset;
-  t.footer_size = size;
-  t.footer_checksum = Xxh3(std::string_view(*bytes).substr(offset, size));
-  bytes->replace(trailer_at, kTrailerSize, EncodeTrailer(t));
+  t.footer_size = raw_size;
+  t.footer_raw_size = raw_size;
+  t.format_version = version;
+  t.footer_checksum = Xxh3(std::string_view(*bytes).substr(offset, raw_size));
+  bytes->append(EncodeTrailer(t));
   return true;
 }
 

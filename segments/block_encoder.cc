@@ -9,6 +9,7 @@
 #include "codecs/int_codec.h"
 #include "codecs/presence_codec.h"
 #include "codecs/string_codec.h"
+#include "segments/compression.h"
 #include "segments/segment_format.h"
 #include "util/status_macros.h"
 
@@ -24,6 +25,8 @@ using codecs::kMaxBlockValues;
 constexpr uint64_t kNumberBytes = 8;
 constexpr uint64_t kStringOverhead = 12;  // length varint + index bits
 constexpr uint64_t kColumnOverhead = 64 + kMaxBlockValues / 8 + 8;
+// Integer columns with fewer values are not trial-compressed.
+constexpr size_t kMinTrialValues = 16;
 
 uint64_t ValueCost(const SealColumn& column, size_t value) {
   switch (column.type) {
@@ -84,8 +87,13 @@ absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t 
   return bounds;
 }
 
-BlockEncoder::BlockEncoder()
-    : presence_(new bool[kMaxBlockValues]), bools_(new bool[kMaxBlockValues]) {}
+BlockEncoder::BlockEncoder(Compressor* trial)
+    : trial_(trial), presence_(new bool[kMaxBlockValues]), bools_(new bool[kMaxBlockValues]) {}
+
+absl::StatusOr<size_t> BlockEncoder::TrialSize(std::string_view bytes) {
+  VARVE_ASSIGN_OR_RETURN(const Method method, trial_->Compress(bytes, &compressed_));
+  return method == Method::kNone ? bytes.size() : compressed_.size();
+}
 
 BlockEncoder::~BlockEncoder() = default;
 
@@ -104,7 +112,20 @@ absl::Status BlockEncoder::EncodeValues(const SealColumn& column, size_t first, 
     case FieldType::kInt: {
       std::span<const int64_t> values(column.ints.data() + first, count);
       *zone = PackZone(IntZone(values), column.type);
-      return codecs::int_codec::Encode(values, raw);
+      const size_t start = raw->size();
+      VARVE_RETURN_IF_ERROR(codecs::int_codec::Encode(values, raw));
+      // A few values gain nothing measurable from the trial.
+      if (trial_ == nullptr || count < kMinTrialValues) return absl::OkStatus();
+      candidate_.clear();
+      VARVE_RETURN_IF_ERROR(codecs::int_codec::EncodeDeltaBytes(values, &candidate_));
+      VARVE_ASSIGN_OR_RETURN(const size_t packed,
+                             TrialSize(std::string_view(*raw).substr(start)));
+      VARVE_ASSIGN_OR_RETURN(const size_t bytes, TrialSize(candidate_));
+      if (bytes < packed) {
+        raw->resize(start);
+        raw->append(candidate_);
+      }
+      return absl::OkStatus();
     }
     case FieldType::kBool: {
       for (size_t i = 0; i < count; ++i) bools_[i] = column.bools[first + i];

@@ -40,9 +40,16 @@ struct EncodedColumn {
   PackedZone zone;
 };
 
+class Compressor;
+
 class BlockEncoder {
  public:
-  BlockEncoder();
+  // With a `trial` compressor (not owned; it must outlive the encoder),
+  // integer columns are encoded both bit-packed and as whole-byte deltas,
+  // and the layout whose compression by `trial` is smaller is kept: the
+  // block is compressed with the same method afterwards. Without one, the
+  // smallest bit-packed layout is kept.
+  explicit BlockEncoder(Compressor* trial = nullptr);
   ~BlockEncoder();
   BlockEncoder(const BlockEncoder&) = delete;
   BlockEncoder& operator=(const BlockEncoder&) = delete;
@@ -60,6 +67,12 @@ class BlockEncoder {
   absl::Status EncodeValues(const SealColumn& column, size_t first, size_t count,
                             std::string* raw, PackedZone* zone);
 
+  // The stored size of `bytes` after trial compression.
+  absl::StatusOr<size_t> TrialSize(std::string_view bytes);
+
+  Compressor* const trial_;
+  std::string candidate_;  // the other layout of a trial
+  std::string compressed_;  // scratch of TrialSize
   std::vector<size_t> cursors_;  // per column: index of its next value
   std::unique_ptr<bool[]> presence_;
   std::unique_ptr<bool[]> bools_;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "segments/segment_format.h"
+#include "util/status_macros.h"
 
 namespace varve::segments {
 namespace {
@@ -28,7 +29,52 @@ ZSTD_DCtx* ThreadDctx() {
   return ctx.get();
 }
 
+// The checks that bound raw_size by what `stored` can possibly hold.
+absl::Status CheckZstdFrame(std::string_view stored, uint64_t raw_size, uint64_t max_raw_size) {
+  if (raw_size > max_raw_size) {
+    return absl::DataLossError(
+        absl::StrCat("raw size ", raw_size, " exceeds the limit ", max_raw_size));
+  }
+  if (stored.size() >= raw_size ||
+      raw_size > (stored.size() / kZstdMinBlockBytes + 1) * kZstdMaxBlockOutput) {
+    return absl::DataLossError(absl::StrCat("zstd: ", stored.size(),
+                                            " stored bytes cannot hold raw size ", raw_size));
+  }
+  const unsigned long long declared = ZSTD_getFrameContentSize(stored.data(), stored.size());
+  if (declared != raw_size) {
+    return absl::DataLossError(absl::StrCat("zstd: frame does not declare raw size ", raw_size));
+  }
+  if (ZSTD_findFrameCompressedSize(stored.data(), stored.size()) != stored.size()) {
+    return absl::DataLossError("zstd: stored bytes are not exactly one frame");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status DecompressZstdInto(std::string_view stored, uint64_t raw_size,
+                                uint64_t max_raw_size, char* dst) {
+  VARVE_RETURN_IF_ERROR(CheckZstdFrame(stored, raw_size, max_raw_size));
+  ZSTD_DCtx* ctx = ThreadDctx();
+  if (ctx == nullptr) return absl::ResourceExhaustedError("zstd: out of memory");
+  const size_t n = ZSTD_decompressDCtx(ctx, dst, raw_size, stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != raw_size) {
+    return absl::DataLossError(absl::StrCat(
+        "zstd: corrupt data (", ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short output", ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> CompressFooter(std::string_view raw, int level, std::string* stored) {
+  stored->resize(ZSTD_compressBound(raw.size()));
+  const size_t n = ZSTD_compress(stored->data(), stored->size(), raw.data(), raw.size(), level);
+  if (ZSTD_isError(n)) {
+    return absl::InternalError(absl::StrCat("zstd: ", ZSTD_getErrorName(n)));
+  }
+  if (n >= raw.size()) return false;
+  stored->resize(n);
+  return true;
+}
 
 struct Compressor::ZstdContext {
   ZSTD_CCtx* ctx = nullptr;
@@ -113,31 +159,11 @@ absl::Status Decompress(Method method, std::string_view stored, uint64_t raw_siz
       }
       return absl::OkStatus();
     }
-    case Method::kZstd: {
-      if (stored.size() >= raw_size ||
-          raw_size > (stored.size() / kZstdMinBlockBytes + 1) * kZstdMaxBlockOutput) {
-        return absl::DataLossError(absl::StrCat("zstd: ", stored.size(),
-                                                " stored bytes cannot hold raw size ", raw_size));
-      }
-      const unsigned long long declared = ZSTD_getFrameContentSize(stored.data(), stored.size());
-      if (declared != raw_size) {
-        return absl::DataLossError(
-            absl::StrCat("zstd: frame does not declare raw size ", raw_size));
-      }
-      if (ZSTD_findFrameCompressedSize(stored.data(), stored.size()) != stored.size()) {
-        return absl::DataLossError("zstd: stored bytes are not exactly one frame");
-      }
-      ZSTD_DCtx* ctx = ThreadDctx();
-      if (ctx == nullptr) return absl::ResourceExhaustedError("zstd: out of memory");
+    case Method::kZstd:
+      // Checked before the allocation.
+      VARVE_RETURN_IF_ERROR(CheckZstdFrame(stored, raw_size, kMaxRawBytes));
       raw->resize(raw_size);
-      const size_t n = ZSTD_decompressDCtx(ctx, raw->data(), raw->size(), stored.data(),
-                                           stored.size());
-      if (ZSTD_isError(n) || n != raw_size) {
-        return absl::DataLossError(absl::StrCat(
-            "zstd: corrupt data (", ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short output", ")"));
-      }
-      return absl::OkStatus();
-    }
+      return DecompressZstdInto(stored, raw_size, kMaxRawBytes, raw->data());
   }
   return absl::DataLossError(
       absl::StrCat("unknown compression method ", static_cast<int>(method)));

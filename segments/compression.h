@@ -54,6 +54,17 @@ class Compressor {
 absl::Status Decompress(Method method, std::string_view stored, uint64_t raw_size,
                         std::string* raw);
 
+// The footer's compression (docs/SEGMENT.md, "Trailer"): one Zstd frame at
+// `level`, kept only when strictly smaller. Returns whether *stored holds
+// it (false: store `raw` itself). Footers may exceed kMaxRawBytes.
+absl::StatusOr<bool> CompressFooter(std::string_view raw, int level, std::string* stored);
+
+// Decompresses one Zstd frame of exactly raw_size bytes into dst (room for
+// raw_size bytes), applying the checks of Decompress, with `max_raw_size`
+// in place of kMaxRawBytes; they run before anything is written to dst.
+absl::Status DecompressZstdInto(std::string_view stored, uint64_t raw_size,
+                                uint64_t max_raw_size, char* dst);
+
 }  // namespace varve::segments
 
 #endif  // VARVE_SEGMENTS_COMPRESSION_H_

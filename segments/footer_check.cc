@@ -53,16 +53,22 @@ int CompareLabels(const fb::Series& a, const fb::Series& b) {
 
 class Checker {
  public:
-  Checker(const fb::Footer& footer, uint64_t footer_offset, std::string_view path)
-      : f_(footer), data_end_(footer_offset), path_(path) {}
+  Checker(const fb::Footer& footer, uint64_t footer_offset, uint32_t format_version,
+          uint8_t codec_version, std::string_view path)
+      : f_(footer),
+        data_end_(footer_offset),
+        format_version_(format_version),
+        codec_version_(codec_version),
+        path_(path) {}
 
   absl::Status Run() {
-    if (f_.format_version() != kFormatVersion) {
+    if (f_.format_version() != format_version_) {
       return Fail("", absl::StrCat("format version ", f_.format_version(), ", trailer says ",
-                                   kFormatVersion));
+                                   format_version_));
     }
-    if (f_.codec_version() != codecs::kCodecFormatVersion) {
-      return Fail("", absl::StrCat("codec version ", f_.codec_version(), " is not supported"));
+    if (f_.codec_version() != codec_version_) {
+      return Fail("", absl::StrCat("codec version ", f_.codec_version(), ", header says ",
+                                   codec_version_));
     }
     if (f_.data_end() != data_end_) {
       return Fail("", absl::StrCat("data end ", f_.data_end(), " is not the footer offset ",
@@ -306,6 +312,8 @@ class Checker {
 
   const fb::Footer& f_;
   const uint64_t data_end_;
+  const uint32_t format_version_;
+  const uint8_t codec_version_;
   const std::string_view path_;
 };
 
@@ -316,8 +324,9 @@ std::string SeriesNameOf(const fb::Footer& footer, const fb::Series& series) {
   return SeriesDisplayName(MetricOf(footer, series), LabelsOf(series));
 }
 
-absl::Status CheckFooter(const fb::Footer& footer, uint64_t footer_offset, std::string_view path) {
-  return Checker(footer, footer_offset, path).Run();
+absl::Status CheckFooter(const fb::Footer& footer, uint64_t footer_offset,
+                         uint32_t format_version, uint8_t codec_version, std::string_view path) {
+  return Checker(footer, footer_offset, format_version, codec_version, path).Run();
 }
 
 }  // namespace varve::segments

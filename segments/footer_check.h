@@ -20,8 +20,10 @@ namespace varve::segments {
 
 // DataLoss naming `path` and the offending table (series, block, column)
 // unless the footer is consistent for a file whose footer starts at
-// `footer_offset`.
-absl::Status CheckFooter(const fb::Footer& footer, uint64_t footer_offset, std::string_view path);
+// `footer_offset` and whose trailer and header record `format_version` and
+// `codec_version`.
+absl::Status CheckFooter(const fb::Footer& footer, uint64_t footer_offset,
+                         uint32_t format_version, uint8_t codec_version, std::string_view path);
 
 }  // namespace varve::segments
 

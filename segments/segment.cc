@@ -94,9 +94,13 @@ absl::Status Segment::Load(uint64_t file_size) {
       DecodeTrailer(std::string_view(trailer_bytes, kTrailerSize), file_size, path_));
   footer_offset_ = trailer.footer_offset;
   footer_size_ = trailer.footer_size;
+  footer_checksum_ = trailer.footer_checksum;
+  const uint64_t raw_size = trailer.footer_raw_size;  // <= kMaxFooterBytes
 
-  footer_storage_.reset(new uint64_t[(footer_size_ + 7) / 8]);
-  char* footer = reinterpret_cast<char*>(footer_storage_.get());
+  // The stored bytes are checked before anything in them is trusted; a
+  // compressed footer is then inflated into its own 8-aligned buffer.
+  std::unique_ptr<uint64_t[]> stored(new uint64_t[(footer_size_ + 7) / 8]);
+  char* footer = reinterpret_cast<char*>(stored.get());
   VARVE_RETURN_IF_ERROR(read(footer_offset_, footer_size_, footer));
   const uint64_t checksum = Xxh3(std::string_view(footer, footer_size_));
   if (checksum != trailer.footer_checksum) {
@@ -105,11 +109,25 @@ absl::Status Segment::Load(uint64_t file_size) {
         " bytes): checksum mismatch: stored ", ChecksumToHex(trailer.footer_checksum),
         ", computed ", ChecksumToHex(checksum)));
   }
+  if (trailer.footer_compressed()) {
+    footer_storage_.reset(new uint64_t[(raw_size + 7) / 8]);
+    absl::Status s = DecompressZstdInto(std::string_view(footer, footer_size_), raw_size,
+                                        kMaxFooterBytes,
+                                        reinterpret_cast<char*>(footer_storage_.get()));
+    if (!s.ok()) {
+      return absl::DataLossError(absl::StrCat("segment ", path_, ": footer (offset ",
+                                              footer_offset_, ", ", footer_size_,
+                                              " bytes): ", s.message()));
+    }
+    footer = reinterpret_cast<char*>(footer_storage_.get());
+  } else {
+    footer_storage_ = std::move(stored);
+  }
   flatbuffers::Verifier::Options options;
   options.max_depth = 16;
   // Every table takes at least 4 bytes, so this bounds only the absurd.
-  options.max_tables = static_cast<flatbuffers::uoffset_t>(footer_size_ / 4 + 16);
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(footer), footer_size_, options);
+  options.max_tables = static_cast<flatbuffers::uoffset_t>(raw_size / 4 + 16);
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(footer), raw_size, options);
   if (!fb::VerifyFooterBuffer(verifier)) {
     return absl::DataLossError(absl::StrCat("segment ", path_, ": footer (offset ",
                                             footer_offset_, ") is not a valid footer table"));
@@ -118,12 +136,15 @@ absl::Status Segment::Load(uint64_t file_size) {
 
   char header[kHeaderSize];
   VARVE_RETURN_IF_ERROR(read(0, kHeaderSize, header));
-  VARVE_RETURN_IF_ERROR(CheckHeader(std::string_view(header, kHeaderSize), path_));
+  uint8_t codec_version = 0;
+  VARVE_RETURN_IF_ERROR(CheckHeader(std::string_view(header, kHeaderSize),
+                                    trailer.format_version, path_, &codec_version));
   if (Xxh3(std::string_view(header, kHeaderSize)) != footer_->header_checksum()) {
     return absl::DataLossError(
         absl::StrCat("segment ", path_, ": header (offset 0): checksum mismatch"));
   }
-  VARVE_RETURN_IF_ERROR(CheckFooter(*footer_, footer_offset_, path_));
+  VARVE_RETURN_IF_ERROR(
+      CheckFooter(*footer_, footer_offset_, trailer.format_version, codec_version, path_));
 
   summary_.file_size = file_size;
   summary_.series = footer_->series_count();

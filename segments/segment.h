@@ -193,7 +193,8 @@ class Segment {
   std::unique_ptr<uint64_t[]> footer_storage_;  // 8-aligned for FlatBuffers
   const fb::Footer* footer_ = nullptr;
   uint64_t footer_offset_ = 0;
-  uint64_t footer_size_ = 0;
+  uint64_t footer_size_ = 0;      // stored bytes
+  uint64_t footer_checksum_ = 0;  // of the stored bytes
   SegmentSummary summary_;
 };
 

@@ -6,6 +6,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -164,6 +165,82 @@ TEST_F(SegmentCorruptionTest, BlockDamageNamesFileSeriesAndBlock) {
   EXPECT_EQ((*segment)->VerifyAll().code(), absl::StatusCode::kDataLoss);
 }
 
+TEST_F(SegmentCorruptionTest, FooterIsStoredCompressedAndChecked) {
+  const Trailer trailer =
+      *DecodeTrailer(std::string_view(good_).substr(good_.size() - kTrailerSize), good_.size(),
+                     "/good");
+  ASSERT_TRUE(trailer.footer_compressed());
+  EXPECT_LT(trailer.footer_size, trailer.footer_raw_size);
+  // A frame whose checksum was recomputed still has to inflate to exactly
+  // the raw size the trailer declares.
+  for (uint64_t raw_size : {trailer.footer_raw_size - 1, trailer.footer_raw_size + 1,
+                            trailer.footer_raw_size * 10000}) {
+    Trailer lying = trailer;
+    lying.footer_raw_size = raw_size;
+    std::string bad = good_;
+    bad.replace(bad.size() - kTrailerSize, kTrailerSize, EncodeTrailer(lying));
+    ASSERT_TRUE(env_.SetContents("/bad", bad).ok());
+    absl::Status s = Segment::Open(&env_, "/bad").status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << raw_size << ": " << s;
+    EXPECT_NE(s.message().find("footer"), std::string::npos) << s;
+  }
+  // Damage inside the frame with a matching checksum: refused by Zstd or
+  // by the verifier, never read.
+  for (uint64_t at = 0; at < trailer.footer_size; ++at) {
+    std::string bad = good_;
+    bad[trailer.footer_offset + at] ^= 0x20;
+    Trailer patched = trailer;
+    patched.footer_checksum =
+        Xxh3(std::string_view(bad).substr(trailer.footer_offset, trailer.footer_size));
+    bad.replace(bad.size() - kTrailerSize, kTrailerSize, EncodeTrailer(patched));
+    ASSERT_TRUE(env_.SetContents("/bad", bad).ok());
+    auto segment = Segment::Open(&env_, "/bad");
+    if (!segment.ok()) {
+      EXPECT_EQ(segment.status().code(), absl::StatusCode::kDataLoss) << segment.status();
+    }
+  }
+}
+
+// A version 1 file (raw footer, codec version 1, zero where version 2
+// keeps the footer's raw size) still opens and reads.
+TEST_F(SegmentCorruptionTest, VersionOneFilesStillRead) {
+  SegmentWriteOptions options;
+  options.block_rows = 10;
+  options.compression = SegmentWriteOptions::Compression::kNone;  // raw footer
+  ASSERT_TRUE(testing::WriteSegment(&env_, "/raw", input_, options).ok());
+  std::string bytes = *env_.Contents("/raw");
+  Trailer trailer =
+      *DecodeTrailer(std::string_view(bytes).substr(bytes.size() - kTrailerSize), bytes.size(),
+                     "/raw");
+  ASSERT_FALSE(trailer.footer_compressed());
+  bytes.replace(0, kHeaderSize, EncodeHeader(1, 1));
+  std::vector<uint64_t> aligned((trailer.footer_size + 7) / 8);
+  std::memcpy(aligned.data(), bytes.data() + trailer.footer_offset, trailer.footer_size);
+  fb::Footer* footer = fb::GetMutableFooter(aligned.data());
+  ASSERT_TRUE(footer->mutate_format_version(1));
+  ASSERT_TRUE(footer->mutate_codec_version(1));
+  ASSERT_TRUE(footer->mutate_header_checksum(Xxh3(EncodeHeader(1, 1))));
+  std::memcpy(bytes.data() + trailer.footer_offset, aligned.data(), trailer.footer_size);
+  trailer.format_version = 1;
+  trailer.footer_checksum =
+      Xxh3(std::string_view(bytes).substr(trailer.footer_offset, trailer.footer_size));
+  bytes.replace(bytes.size() - kTrailerSize, kTrailerSize, EncodeTrailer(trailer));
+  EXPECT_EQ(DecodeFixed32(bytes.data() + bytes.size() - kTrailerSize + 28), 0u);
+  ASSERT_TRUE(env_.SetContents("/v1", bytes).ok());
+  auto segment = Segment::Open(&env_, "/v1");
+  ASSERT_TRUE(segment.ok()) << segment.status();
+  EXPECT_TRUE((*segment)->VerifyAll().ok());
+  for (size_t i = 0; i < input_.size(); ++i) {
+    auto back = ReadBack(**segment, i);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(Difference(*back, input_[i]), "");
+  }
+  // A version 1 header claiming codec version 2 is damage.
+  bytes.replace(0, kHeaderSize, EncodeHeader(1, 2));
+  ASSERT_TRUE(env_.SetContents("/v1", bytes).ok());
+  EXPECT_EQ(Segment::Open(&env_, "/v1").status().code(), absl::StatusCode::kDataLoss);
+}
+
 // A footer with valid checksums whose timestamp chunk vector starts 4 bytes
 // off its 8-byte alignment (the FlatBuffers verifier lets that pass).
 std::string FileWithChunkVectorAt(size_t shift) {
@@ -178,7 +255,8 @@ std::string FileWithChunkVectorAt(size_t shift) {
   flatbuffers::Offset<flatbuffers::Vector<const fb::TimestampChunk*>> chunks(words);
   const std::string header = EncodeHeader();
   const uint64_t footer_offset = kHeaderSize + 1;
-  auto footer = fb::CreateFooter(fbb, kFormatVersion, 1, Xxh3(header), footer_offset, 0, 0, 0, 0,
+  auto footer = fb::CreateFooter(fbb, kFormatVersion, codecs::kCodecFormatVersion, Xxh3(header),
+                                 footer_offset, 0, 0, 0, 0,
                                  0, 0, 0, 0, chunks,
                                  fbb.CreateVector<flatbuffers::Offset<fb::Metric>>({}),
                                  fbb.CreateVector<flatbuffers::Offset<fb::Series>>({}));

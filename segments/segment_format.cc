@@ -44,21 +44,26 @@ uint64_t DecodeFixed64(const char* p) {
   return v;
 }
 
-std::string EncodeHeader() {
+std::string EncodeHeader(uint32_t format_version, uint8_t codec_version) {
   std::string out(kMagic);
-  PutFixed32(kFormatVersion, &out);
-  out.push_back(static_cast<char>(codecs::kCodecFormatVersion));
+  PutFixed32(format_version, &out);
+  out.push_back(static_cast<char>(codec_version));
   out.append(3, '\0');
   return out;
 }
 
-absl::Status CheckHeader(std::string_view bytes, std::string_view path) {
-  if (bytes != EncodeHeader()) {
+absl::Status CheckHeader(std::string_view bytes, uint32_t format_version, std::string_view path,
+                         uint8_t* codec_version) {
+  const uint8_t codec = bytes.size() == kHeaderSize ? static_cast<uint8_t>(bytes[12]) : 0;
+  // Version 1 files predate every codec after version 1.
+  const uint8_t newest_codec = format_version == 1 ? 1 : codecs::kCodecFormatVersion;
+  if (codec < 1 || codec > newest_codec || bytes != EncodeHeader(format_version, codec)) {
     return absl::DataLossError(absl::StrCat("segment ", ToAbsl(path),
                                             ": header (offset 0, ", kHeaderSize,
-                                            " bytes) is not a version ", kFormatVersion,
+                                            " bytes) is not a version ", format_version,
                                             " segment header"));
   }
+  *codec_version = codec;
   return absl::OkStatus();
 }
 
@@ -68,7 +73,10 @@ std::string EncodeTrailer(const Trailer& trailer) {
   PutFixed64(trailer.footer_size, &out);
   PutFixed64(trailer.footer_checksum, &out);
   PutFixed32(trailer.format_version, &out);
-  PutFixed32(0, &out);
+  // Version 1 has zero here (its footer is always raw).
+  const uint64_t raw_size =
+      trailer.footer_raw_size == 0 ? trailer.footer_size : trailer.footer_raw_size;
+  PutFixed32(trailer.format_version == 1 ? 0 : static_cast<uint32_t>(raw_size), &out);
   PutFixed64(0, &out);  // the trailer checksum, filled in below
   out.append(kMagic);
   const uint64_t checksum = TrailerChecksum(out);
@@ -103,15 +111,19 @@ absl::StatusOr<Trailer> DecodeTrailer(std::string_view bytes, uint64_t file_size
   trailer.footer_size = DecodeFixed64(bytes.data() + 8);
   trailer.footer_checksum = DecodeFixed64(bytes.data() + 16);
   trailer.format_version = DecodeFixed32(bytes.data() + 24);
+  trailer.footer_raw_size = DecodeFixed32(bytes.data() + 28);
   if (trailer.format_version > kFormatVersion) {
     return absl::UnimplementedError(
         absl::StrCat("segment ", ToAbsl(path), ": format version ", trailer.format_version,
                      " is newer than this reader's ", kFormatVersion));
   }
-  if (trailer.format_version != kFormatVersion) {
+  if (trailer.format_version < kOldestFormatVersion) {
     return error(absl::StrCat("format version ", trailer.format_version, " is not valid"));
   }
-  if (DecodeFixed32(bytes.data() + 28) != 0) return error("reserved bytes are not zero");
+  if (trailer.format_version == 1) {
+    if (trailer.footer_raw_size != 0) return error("reserved bytes are not zero");
+    trailer.footer_raw_size = trailer.footer_size;
+  }
   if (trailer.footer_offset < kHeaderSize || trailer.footer_offset > at ||
       trailer.footer_size != at - trailer.footer_offset) {
     return error(absl::StrCat("footer at offset ", trailer.footer_offset, " with ",
@@ -119,6 +131,11 @@ absl::StatusOr<Trailer> DecodeTrailer(std::string_view bytes, uint64_t file_size
   }
   if (trailer.footer_size == 0 || trailer.footer_size > kMaxFooterBytes) {
     return error(absl::StrCat("footer size ", trailer.footer_size, " is out of range"));
+  }
+  // A compressed footer is strictly smaller than the footer it holds.
+  if (trailer.footer_raw_size < trailer.footer_size || trailer.footer_raw_size > kMaxFooterBytes) {
+    return error(absl::StrCat("footer raw size ", trailer.footer_raw_size,
+                              " is out of range for ", trailer.footer_size, " stored bytes"));
   }
   return trailer;
 }

@@ -6,7 +6,8 @@
 //   ...      data: timestamp chunks and blocks, located by the footer
 //   footer   a FlatBuffers table (segment_footer.fbs)
 //   trailer  u64 footer offset, u64 footer size, u64 footer XXH3,
-//            u32 format version, u32 zero, u64 trailer XXH3, magic
+//            u32 format version, u32 footer raw size (version 1: zero),
+//            u64 trailer XXH3, magic
 //
 // All integers are little-endian. Thread-safe: pure functions.
 #ifndef VARVE_SEGMENTS_SEGMENT_FORMAT_H_
@@ -19,14 +20,18 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "codecs/codec_id.h"
 #include "varve/record.h"
 
 namespace varve::segments {
 
 // First and last 8 bytes of every segment file.
 inline constexpr std::string_view kMagic{"VARVSEG\0", 8};
-// Version of the layout described in docs/SEGMENT.md.
-inline constexpr uint32_t kFormatVersion = 1;
+// Version of the layout described in docs/SEGMENT.md, which writers use.
+// Version 2 stores the footer Zstd-compressed when that makes it smaller;
+// readers also accept version 1 (footer always raw).
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kOldestFormatVersion = 1;
 inline constexpr size_t kHeaderSize = 16;
 inline constexpr size_t kTrailerSize = 48;
 
@@ -40,14 +45,27 @@ inline constexpr uint64_t kMaxFooterBytes = uint64_t{1} << 30;
 struct Trailer {
   uint64_t footer_offset = 0;
   uint64_t footer_size = 0;
-  uint64_t footer_checksum = 0;
+  uint64_t footer_checksum = 0;  // of the stored footer bytes
+  // Size of the FlatBuffers footer. Equal to footer_size: stored raw;
+  // larger: stored as one Zstd frame (version 2 only). EncodeTrailer takes
+  // 0 for "raw"; DecodeTrailer always sets it.
+  uint64_t footer_raw_size = 0;
   uint32_t format_version = kFormatVersion;
+
+  bool footer_compressed() const {
+    return footer_raw_size != 0 && footer_raw_size != footer_size;
+  }
 };
 
-std::string EncodeHeader();
-// DataLoss unless `bytes` (kHeaderSize of them) is the header this version
-// writes; `path` names the file in the message.
-absl::Status CheckHeader(std::string_view bytes, std::string_view path);
+// The header of a file of `format_version` holding blocks of
+// `codec_version` (version 1 files hold codec version 1 only).
+std::string EncodeHeader(uint32_t format_version = kFormatVersion,
+                         uint8_t codec_version = codecs::kCodecFormatVersion);
+// DataLoss unless `bytes` (kHeaderSize of them) is a header of
+// `format_version` with a codec version this reader knows (1 for version 1
+// files); sets *codec_version to it. `path` names the file in the message.
+absl::Status CheckHeader(std::string_view bytes, uint32_t format_version, std::string_view path,
+                         uint8_t* codec_version);
 
 std::string EncodeTrailer(const Trailer& trailer);
 // Decodes the last kTrailerSize bytes of a file of `file_size` bytes: the

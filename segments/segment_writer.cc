@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <span>
 
 #include "absl/strings/str_cat.h"
@@ -18,6 +19,10 @@
 
 namespace varve::segments {
 namespace {
+
+// The footer is written once per segment and read once per open: worth a
+// slower level than the blocks'.
+constexpr int kFooterZstdLevel = 9;
 
 Method ToMethod(SegmentWriteOptions::Compression compression) {
   switch (compression) {
@@ -62,7 +67,8 @@ struct SegmentWriter::State {
         options(options),
         min_seq(min_seq),
         max_seq(max_seq),
-        compressor(ToMethod(options.compression), options.zstd_level) {}
+        compressor(ToMethod(options.compression), options.zstd_level),
+        encoder(&compressor) {}
 
   const std::string path;
   std::unique_ptr<WritableFile> file;
@@ -209,11 +215,24 @@ absl::StatusOr<SegmentSummary> SegmentWriter::Finish() {
     st.failed = footer.status();
     return st.failed;
   }
-  VARVE_RETURN_IF_ERROR(Append(*footer));
+  // Zstd shrinks a footer several-fold: its structs repeat offsets, sizes
+  // and codec bytes that differ little from block to block.
+  std::string_view footer_bytes = *footer;
+  if (st.options.compression != SegmentWriteOptions::Compression::kNone) {
+    absl::StatusOr<bool> compressed =
+        CompressFooter(*footer, std::max(st.options.zstd_level, kFooterZstdLevel), &st.stored);
+    if (!compressed.ok()) {
+      st.failed = compressed.status();
+      return st.failed;
+    }
+    if (*compressed) footer_bytes = st.stored;
+  }
+  VARVE_RETURN_IF_ERROR(Append(footer_bytes));
   Trailer trailer;
   trailer.footer_offset = footer_offset;
-  trailer.footer_size = footer->size();
-  trailer.footer_checksum = Xxh3(*footer);
+  trailer.footer_size = footer_bytes.size();
+  trailer.footer_raw_size = footer->size();
+  trailer.footer_checksum = Xxh3(footer_bytes);
   VARVE_RETURN_IF_ERROR(Append(EncodeTrailer(trailer)));
   absl::Status s = st.file->Sync();
   // Closed even when the sync failed: the handle is spent either way.

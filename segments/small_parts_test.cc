@@ -30,6 +30,22 @@ TEST(SegmentFormatTest, TrailerRoundTripsAndChecksItself) {
   EXPECT_EQ(back->footer_offset, 1000u);
   EXPECT_EQ(back->footer_size, 200u);
   EXPECT_EQ(back->footer_checksum, 0x1234u);
+  EXPECT_EQ(back->footer_raw_size, 200u);  // 0 when encoding means raw
+  EXPECT_FALSE(back->footer_compressed());
+  // A compressed footer: the raw size rides in bytes 28..31.
+  t.footer_raw_size = 5000;
+  auto compressed = DecodeTrailer(EncodeTrailer(t), 1248, "f");
+  ASSERT_TRUE(compressed.ok()) << compressed.status();
+  EXPECT_EQ(compressed->footer_raw_size, 5000u);
+  EXPECT_TRUE(compressed->footer_compressed());
+  // A raw size below the stored size, or above the footer limit, is damage.
+  for (uint64_t bad : {uint64_t{199}, kMaxFooterBytes + 1}) {
+    t.footer_raw_size = bad;
+    EXPECT_EQ(DecodeTrailer(EncodeTrailer(t), 1248, "f").status().code(),
+              absl::StatusCode::kDataLoss)
+        << bad;
+  }
+  t.footer_raw_size = 0;
   // The footer must end where the trailer starts.
   EXPECT_EQ(DecodeTrailer(bytes, 1249, "f").status().code(), absl::StatusCode::kDataLoss);
   for (size_t i = 0; i < bytes.size(); ++i) {
@@ -44,10 +60,25 @@ TEST(SegmentFormatTest, HeaderIsMagicVersionAndCodecVersion) {
   ASSERT_EQ(header.size(), kHeaderSize);
   EXPECT_EQ(header.substr(0, 8), kMagic);
   EXPECT_EQ(DecodeFixed32(header.data() + 8), kFormatVersion);
-  EXPECT_TRUE(CheckHeader(header, "f").ok());
+  EXPECT_EQ(static_cast<uint8_t>(header[12]), codecs::kCodecFormatVersion);
+  uint8_t codec_version = 0;
+  EXPECT_TRUE(CheckHeader(header, kFormatVersion, "f", &codec_version).ok());
+  EXPECT_EQ(codec_version, codecs::kCodecFormatVersion);
+  // Another format version than the trailer's is damage.
+  EXPECT_EQ(CheckHeader(header, 1, "f", &codec_version).code(), absl::StatusCode::kDataLoss);
   std::string bad = header;
   bad[13] = 1;
-  EXPECT_EQ(CheckHeader(bad, "f").code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(CheckHeader(bad, kFormatVersion, "f", &codec_version).code(),
+            absl::StatusCode::kDataLoss);
+  // Version 1 files hold codec version 1 only; unknown codec versions are
+  // damage.
+  EXPECT_TRUE(CheckHeader(EncodeHeader(1, 1), 1, "f", &codec_version).ok());
+  EXPECT_EQ(codec_version, 1);
+  EXPECT_FALSE(CheckHeader(EncodeHeader(1, 2), 1, "f", &codec_version).ok());
+  EXPECT_TRUE(CheckHeader(EncodeHeader(2, 1), 2, "f", &codec_version).ok());
+  EXPECT_FALSE(CheckHeader(EncodeHeader(2, 0), 2, "f", &codec_version).ok());
+  EXPECT_FALSE(
+      CheckHeader(EncodeHeader(2, codecs::kCodecFormatVersion + 1), 2, "f", &codec_version).ok());
 }
 
 TEST(SegmentFormatTest, SeriesDisplayNameEscapesValues) {
