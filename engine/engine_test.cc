@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/engine_test_util.h"
 #include "testing/fault_injection_env.h"
 #include "testing/temp_dir.h"
 
@@ -24,15 +25,8 @@ namespace {
 
 using Op = LabelMatcher::Op;
 
-Record Rec(std::string metric, Labels labels, Timestamp ts, std::vector<Field> fields) {
-  return Record{std::move(metric), std::move(labels), ts, std::move(fields)};
-}
-
-WriteBatch Batch(std::vector<Record> records) {
-  WriteBatch batch;
-  for (Record& r : records) batch.Add(std::move(r));
-  return batch;
-}
+using test::Batch;
+using test::Rec;
 
 ReadRequest Req(std::string metric, std::vector<LabelMatcher> matchers = {},
                 Timestamp from = INT64_MIN, Timestamp to = INT64_MAX) {

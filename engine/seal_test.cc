@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/manifest.h"
+#include "engine/engine_test_util.h"
 #include "testing/fault_injection_env.h"
 #include "varve/engine.h"
 
@@ -17,15 +18,8 @@ namespace {
 
 constexpr char kStore[] = "/store";
 
-Record Rec(std::string metric, Labels labels, Timestamp ts, std::vector<Field> fields) {
-  return Record{std::move(metric), std::move(labels), ts, std::move(fields)};
-}
-
-WriteBatch Batch(std::vector<Record> records) {
-  WriteBatch batch;
-  for (Record& r : records) batch.Add(std::move(r));
-  return batch;
-}
+using test::Batch;
+using test::Rec;
 
 ReadRequest All(std::string metric) { return ReadRequest{std::move(metric), {}, INT64_MIN, INT64_MAX}; }
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "util/absl_compat.h"
+#include "util/unaligned.h"
 
 namespace varve {
 namespace {
@@ -72,16 +73,6 @@ absl::Status NameError(const char* what, std::string_view name, const Limits& li
       what, absl::CHexEscape(ToAbsl(name)), std::string_view(what) == "metric" ? " or ':'" : ""));
 }
 
-uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-uint32_t Load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
 
 // A cheap function of a name's bytes: equal names have equal fingerprints,
 // so names are compared in full only where fingerprints are equal. It reads

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "ndjson/json_writer.h"
 #include "util/checksum.h"
+#include "util/unaligned.h"
 #include "wal/log_format.h"
 
 namespace varve::wal {
@@ -35,16 +36,6 @@ void FinishControlLine(std::string_view covered, size_t line_start,
   out->push_back('\n');
 }
 
-uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-uint32_t Load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
 
 // Equality of two strings with a few fixed-size loads where they are short
 // (metrics and label values mostly are), instead of a call to memcmp.
