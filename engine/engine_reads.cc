@@ -6,7 +6,6 @@
 #include "engine/engine_impl.h"
 #include "engine/filenames.h"
 #include "engine/series_merge.h"
-#include "model/series_key.h"
 #include "util/status_macros.h"
 #include "wal/log_format.h"
 
@@ -51,19 +50,17 @@ absl::Status EngineImpl::Scan(const ReadRequest& request,
   }
   std::vector<segments::SealSeries> rows;
   std::vector<const segments::SealSeries*> sources;
-  std::string key;
   for (const Labels& labels : selected) {
     rows.clear();
     rows.reserve(overlapping.size() + version->frozen.size() + 1);
-    key = SeriesKey(request.metric, labels);
     for (const LiveSegment* live : overlapping) {
-      auto it = live->by_key.find(key);
-      if (it == live->by_key.end()) continue;
+      const std::optional<size_t> id = live->segment->FindSeries(request.metric, labels);
+      if (!id.has_value()) continue;
       segments::SealSeries& out = rows.emplace_back();
       out.metric = request.metric;
       out.labels = labels;
-      VARVE_RETURN_IF_ERROR(ReadSegmentSeries(*live->segment, it->second, request.from,
-                                              request.to, &out));
+      VARVE_RETURN_IF_ERROR(
+          ReadSegmentSeries(*live->segment, *id, request.from, request.to, &out));
     }
     for (const FrozenBuffer& frozen : version->frozen) {
       segments::SealSeries out;
@@ -160,15 +157,11 @@ Stats EngineImpl::GetStats() {
     // What is on disk now: sealing removes files as it goes.
     stats.wal_bytes = 0;
     stats.wal_files = 0;
-    absl::StatusOr<std::vector<std::string>> names = env_->GetChildren(WalDirPath(options_.dir));
-    if (names.ok()) {
-      for (const std::string& name : *names) {
-        if (!wal::ParseLogFileName(name).has_value()) continue;
-        absl::StatusOr<uint64_t> size =
-            env_->GetFileSize(absl::StrCat(WalDirPath(options_.dir), "/", name));
-        stats.wal_files += 1;
-        if (size.ok()) stats.wal_bytes += *size;
-      }
+    auto files = wal::ListLogFiles(env_, WalDirPath(options_.dir));
+    for (const auto& [number, path] : files.value_or(decltype(files)::value_type{})) {
+      absl::StatusOr<uint64_t> size = env_->GetFileSize(path);
+      stats.wal_files += 1;
+      if (size.ok()) stats.wal_bytes += *size;
     }
   }
   return stats;

@@ -3,7 +3,6 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "model/series_key.h"
 #include "util/status_macros.h"
 
 namespace varve {
@@ -23,12 +22,6 @@ absl::StatusOr<std::shared_ptr<const LiveSegment>> OpenLiveSegment(Env* env,
         "segment ", path, " does not match the manifest: ", summary.file_size, " bytes, ",
         summary.series, " series, ", summary.points, " points; the manifest says ", meta.bytes,
         " bytes, ", meta.series, " series, ", meta.points, " points"));
-  }
-  const size_t n = live->segment->series_count();
-  live->by_key.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    segments::SeriesInfo info = live->segment->series(i);
-    live->by_key.emplace(SeriesKey(info.metric, info.labels), i);
   }
   return std::shared_ptr<const LiveSegment>(std::move(live));
 }

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "engine/manifest.h"
 #include "engine/memtable.h"
 #include "segments/segment.h"
@@ -19,9 +18,7 @@ namespace varve {
 // An open segment file of the store.
 struct LiveSegment {
   ManifestSegment meta;
-  std::unique_ptr<segments::Segment> segment;
-  // Series key (model/series_key.h) to series id in the segment.
-  absl::flat_hash_map<std::string, size_t> by_key;
+  std::unique_ptr<segments::Segment> segment;  // FindSeries looks series up
 };
 
 // A buffer sealed off from writes, waiting to be written as a segment.
@@ -37,7 +34,7 @@ struct Version {
   std::vector<std::shared_ptr<const LiveSegment>> segments;  // oldest first
 };
 
-// Opens a segment file and indexes its series by key.
+// Opens a segment file and checks it against its manifest entry.
 absl::StatusOr<std::shared_ptr<const LiveSegment>> OpenLiveSegment(Env* env,
                                                                     const std::string& path,
                                                                     const ManifestSegment& meta);
