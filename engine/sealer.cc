@@ -175,14 +175,12 @@ void EngineImpl::RemoveLogFilesBelow(uint64_t log_number) {
   // Best effort: a file left behind is removed at the next open, since the
   // manifest's log_number says it is covered.
   const std::string wal = WalDirPath(options_.dir);
-  absl::StatusOr<std::vector<std::string>> names = env_->GetChildren(wal);
-  if (!names.ok()) return;
+  auto files = wal::ListLogFiles(env_, wal);
+  if (!files.ok()) return;
   bool removed = false;
-  for (const std::string& name : *names) {
-    std::optional<uint64_t> number = wal::ParseLogFileName(name);
-    if (number.has_value() && *number < log_number) {
-      removed |= env_->RemoveFile(absl::StrCat(wal, "/", name)).ok();
-    }
+  for (const auto& [number, path] : *files) {
+    if (number >= log_number) break;
+    removed |= env_->RemoveFile(path).ok();
   }
   if (removed) env_->SyncDir(wal).IgnoreError();
 }

@@ -97,16 +97,14 @@ void VerifySegments(Env* env, const std::string& store, const Manifest& m, Check
 }
 
 void VerifyLog(Env* env, const std::string& store, const Manifest& m, Checker* check) {
-  const std::string dir = WalDirPath(store);
-  absl::StatusOr<std::vector<std::string>> children = env->GetChildren(dir);
-  if (!children.ok()) return;
-  std::vector<std::pair<uint64_t, std::string>> files;
-  for (const std::string& name : *children) {
-    if (auto n = wal::ParseLogFileName(name)) files.emplace_back(*n, name);
+  auto listed = wal::ListLogFiles(env, WalDirPath(store));
+  if (!listed.ok()) {
+    check->Problem(WalDirPath(store), listed.status().message());
+    return;
   }
-  std::sort(files.begin(), files.end());
+  const auto& files = *listed;
   for (size_t i = 0; i < files.size(); ++i) {
-    const std::string path = absl::StrCat(dir, "/", files[i].second);
+    const std::string& path = files[i].second;
     if (files[i].first < m.log_number) {
       std::printf("%s: already in segments (removed at the next open)\n", path.c_str());
       continue;

@@ -28,16 +28,13 @@ void PrintError(const char* command, const absl::Status& status) {
 
 // The log files of a store, in number order.
 absl::StatusOr<std::vector<std::string>> StoreLogFiles(const std::string& store) {
-  std::string dir = WalDirPath(store);
-  auto children = Env::Default()->GetChildren(dir);
-  if (!children.ok()) return children.status();
-  std::vector<std::pair<uint64_t, std::string>> numbered;
-  for (const std::string& name : *children) {
-    if (auto n = wal::ParseLogFileName(name)) numbered.emplace_back(*n, name);
-  }
-  std::sort(numbered.begin(), numbered.end());
+  // Listing alone would take a missing store for an empty log.
+  auto listing = Env::Default()->GetChildren(WalDirPath(store));
+  if (!listing.ok()) return listing.status();
+  auto files = wal::ListLogFiles(Env::Default(), WalDirPath(store));
+  if (!files.ok()) return files.status();
   std::vector<std::string> paths;
-  for (auto& [n, name] : numbered) paths.push_back(dir + "/" + name);
+  for (auto& [number, path] : *files) paths.push_back(std::move(path));
   return paths;
 }
 

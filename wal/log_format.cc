@@ -1,5 +1,8 @@
 #include "wal/log_format.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace varve::wal {
@@ -28,6 +31,21 @@ std::optional<uint64_t> ParseLogFileName(std::string_view name) {
   // Files are numbered from 1 (docs/WAL.md); 0 is nobody's name.
   if (number == 0) return std::nullopt;
   return number;
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ListLogFiles(
+    Env* env, const std::string& dir) {
+  std::vector<std::pair<uint64_t, std::string>> files;
+  absl::StatusOr<std::vector<std::string>> names = env->GetChildren(dir);
+  if (absl::IsNotFound(names.status())) return files;
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    if (std::optional<uint64_t> number = ParseLogFileName(name)) {
+      files.emplace_back(*number, absl::StrCat(dir, "/", name));
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 }  // namespace varve::wal

@@ -7,6 +7,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "varve/env.h"
 
 namespace varve::wal {
 
@@ -26,6 +31,11 @@ inline constexpr std::string_view kControlPrefix = "{\"_kind\":";
 std::string LogFileName(uint64_t number);
 // The number of a log file name, or nullopt if `name` is not one.
 std::optional<uint64_t> ParseLogFileName(std::string_view name);
+
+// The log files in `dir` as (number, path), in number order; other names
+// are left out. An empty list if `dir` does not exist.
+absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> ListLogFiles(
+    Env* env, const std::string& dir);
 
 }  // namespace varve::wal
 
