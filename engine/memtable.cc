@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/mem_column.h"
 #include "engine/series_merge.h"
+#include "model/series_key.h"
 
 namespace varve {
 namespace {
@@ -18,30 +19,6 @@ uint64_t ValueBytes(const FieldValue& value) {
     return sizeof(Timestamp) + sizeof(std::string) + text->size();
   }
   return sizeof(Timestamp) + sizeof(double);
-}
-
-// The key of a record's series in the table: the metric, then each label's
-// name and value, each prefixed by its length (so no two label sets share
-// a key). Written with one resize and plain copies: this runs for every
-// record written.
-void BuildSeriesKey(std::string_view metric, const Labels& labels, std::string* out) {
-  size_t size = sizeof(uint32_t) + metric.size();
-  for (const Label& label : labels) {
-    size += 2 * sizeof(uint32_t) + label.name.size() + label.value.size();
-  }
-  out->resize(size);
-  char* p = out->data();
-  auto put = [&p](std::string_view s) {
-    const uint32_t n = static_cast<uint32_t>(s.size());
-    std::memcpy(p, &n, sizeof(n));
-    std::memcpy(p + sizeof(n), s.data(), s.size());
-    p += sizeof(n) + s.size();
-  };
-  put(metric);
-  for (const Label& label : labels) {
-    put(label.name);
-    put(label.value);
-  }
 }
 
 }  // namespace
@@ -56,7 +33,8 @@ MemSeries* MemTable::FindOrAddSeries(const Record& record) {
 MemSeries* MemTable::FindOrAddSeries(std::string_view metric, const Labels& labels) {
   // The key is built in a buffer kept across calls: no allocation per
   // record once it has grown to the longest key.
-  BuildSeriesKey(metric, labels, &key_scratch_);
+  key_scratch_.clear();
+  AppendSeriesKey(metric, labels, &key_scratch_);
   auto it = series_.find(key_scratch_);
   if (it != series_.end()) return it->second.get();
   auto series = std::make_unique<MemSeries>();
@@ -372,7 +350,8 @@ absl::Status MemTable::ForEachSeries(
 bool MemTable::ReadSeries(std::string_view metric, const Labels& labels, Timestamp from,
                           Timestamp to, segments::SealSeries* out) {
   std::lock_guard<std::mutex> lock(mu_);
-  BuildSeriesKey(metric, labels, &key_scratch_);
+  key_scratch_.clear();
+  AppendSeriesKey(metric, labels, &key_scratch_);
   auto it = series_.find(key_scratch_);
   if (it == series_.end()) return false;
   return ResolveSeries(it->second.get(), from, to, out);
