@@ -20,12 +20,7 @@ SegmentStorage Segment::Storage() const {
     for (const fb::Block* block : *series->blocks()) {
       out.timestamp_blocks += 1;
       stored += block->size();
-      uint64_t raw_columns = 0;
       uint64_t attributed = 0;
-      for (uint32_t k = 0; k < block->column_count(); ++k) {
-        const fb::BlockColumn* c = series->block_columns()->Get(block->first_column() + k);
-        raw_columns += uint64_t{c->presence_size()} + c->values_size();
-      }
       for (uint32_t k = 0; k < block->column_count(); ++k) {
         const fb::BlockColumn* c = series->block_columns()->Get(block->first_column() + k);
         const fb::Column* column = series->columns()->Get(c->column());
@@ -44,7 +39,6 @@ SegmentStorage Segment::Storage() const {
                                                                                   : "";
         storage.codecs[codec + compression] += 1;
       }
-      (void)raw_columns;
       out.block_overhead_bytes += block->size() - std::min<uint64_t>(attributed, block->size());
     }
   }

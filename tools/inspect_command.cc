@@ -51,7 +51,7 @@ uint64_t TreeBytes(Env* env, const std::string& dir) {
   return total;
 }
 
-void PrintSegment(const segments::Segment& segment, const ManifestSegment* meta, bool series) {
+void PrintSegment(const segments::Segment& segment, bool series) {
   const segments::SegmentSummary& s = segment.summary();
   std::printf("%s: %s bytes, %llu series, %s points, %s rows, %llu blocks, seq %llu..%llu, "
               "%.3f bytes/point\n",
@@ -61,7 +61,6 @@ void PrintSegment(const segments::Segment& segment, const ManifestSegment* meta,
               static_cast<unsigned long long>(s.blocks), static_cast<unsigned long long>(s.min_seq),
               static_cast<unsigned long long>(s.max_seq), PerPoint(s.file_size, s.points));
   if (s.series > 0) std::printf("  time %s .. %s\n", Time(s.min_ts).c_str(), Time(s.max_ts).c_str());
-  (void)meta;
   segments::SegmentStorage storage = segment.Storage();
   std::printf("  %-12s %14s %14s %12s  %s\n", "column", "values", "bytes", "bytes/value", "codecs (blocks)");
   auto row = [](const std::string& name, const segments::ColumnStorage& c) {
@@ -119,7 +118,7 @@ int RunInspect(const InspectArgs& args) {
       std::fprintf(stderr, "varve inspect: %s\n", std::string(segment.status().message()).c_str());
       return kExitFatal;
     }
-    PrintSegment(**segment, nullptr, /*series=*/true);
+    PrintSegment(**segment, /*series=*/true);
     return kExitOk;
   }
   uint64_t points = 0, bytes = 0;
@@ -131,7 +130,7 @@ int RunInspect(const InspectArgs& args) {
       code = kExitFatal;
       continue;
     }
-    PrintSegment(**segment, &meta, /*series=*/false);
+    PrintSegment(**segment, /*series=*/false);
     points += meta.points;
     bytes += meta.bytes;
   }

@@ -26,14 +26,11 @@ struct VerifyArgs {
 
 class Checker {
  public:
-  void Problem(const std::string& where, const std::string& what) {
-    std::fprintf(stderr, "%s: %s\n", where.c_str(), what.c_str());
+  // absl::string_view takes std::string, C strings and Status messages.
+  void Problem(const std::string& where, absl::string_view what) {
+    std::fprintf(stderr, "%s: %s\n", where.c_str(), std::string(what).c_str());
     ++problems_;
   }
-  void Problem(const std::string& where, absl::string_view what) {
-    Problem(where, std::string(what));
-  }
-  void Problem(const std::string& where, const char* what) { Problem(where, std::string(what)); }
   int problems() const { return problems_; }
 
  private:
