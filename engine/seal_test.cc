@@ -243,6 +243,44 @@ TEST_F(SealTest, CorruptSegmentIsQuarantinedAndTheRestStaysReadable) {
   EXPECT_EQ(engine->GetStats().quarantined_segments, 1u);
 }
 
+// A crash at each step of moving a corrupt segment to quarantine/ (the
+// open that finds it dies there, then the power goes): the next open still
+// finds it, in segments/ or in quarantine/, and the rest is readable.
+TEST_F(SealTest, CrashWhileQuarantiningLeavesAStoreThatOpens) {
+  for (uint64_t n = 1;; ++n) {
+    SCOPED_TRACE("failing operation " + std::to_string(n));
+    FaultInjectionEnv env;
+    Options options;
+    options.dir = kStore;
+    options.env = &env;
+    {
+      auto engine = Engine::Open(options);
+      ASSERT_TRUE(engine.ok()) << engine.status();
+      ASSERT_TRUE((*engine)->Write(Batch({Rec("old", {}, 1, {{"x", 1.0}})})).ok());
+      ASSERT_TRUE((*engine)->Flush().ok());
+      ASSERT_TRUE((*engine)->Write(Batch(Rows(0))).ok());
+      ASSERT_TRUE((*engine)->Close().ok());
+    }
+    const std::string first = SegmentPath(kStore, 1);
+    std::string damaged = *env.Contents(first);
+    damaged[damaged.size() - 3] ^= 0x10;
+    ASSERT_TRUE(env.SetContents(first, damaged).ok());
+    const uint64_t before = env.mutating_operations();
+    env.FailOperationAfter(n, /*once=*/false);
+    Engine::Open(options).IgnoreError();  // dies somewhere in the open
+    const uint64_t ops = env.mutating_operations() - before;
+    env.ResetFaults();
+    env.PowerCut();
+    auto reopened = Engine::Open(options);
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    EXPECT_EQ((*reopened)->GetStats().quarantined_segments, 1u);
+    EXPECT_EQ(ReadOrDie(reopened->get(), All("m")), Expected(1));
+    ASSERT_TRUE((*reopened)->Close().ok());
+    if (n > ops + 1) break;  // that open ran to its end
+    ASSERT_LT(n, 200u);
+  }
+}
+
 TEST_F(SealTest, DamagedBlockFailsTheReadNamingTheSegment) {
   auto engine = OpenOrDie(MakeOptions());
   ASSERT_TRUE(engine->Write(Batch(Rows(0))).ok());
