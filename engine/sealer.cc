@@ -139,6 +139,7 @@ absl::StatusOr<std::shared_ptr<const LiveSegment>> EngineImpl::SealOne(
   segments::SegmentWriteOptions write_options;
   write_options.compression = ToSegmentCompression(options_.segment_compression);
   write_options.zstd_level = options_.zstd_level;
+  write_options.block_span = options_.segment_block_span.count();
   auto fail = [&](const absl::Status& status) {
     env_->RemoveFile(path).IgnoreError();
     return absl::Status(status.code(),

@@ -40,7 +40,12 @@ uint64_t ValueCost(const SealColumn& column, size_t value) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t block_rows) {
+absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t block_rows,
+                                               int64_t block_span) {
+  // The span-aligned window a timestamp falls in (floor division).
+  const auto window = [block_span](Timestamp ts) {
+    return ts / block_span - (ts % block_span < 0 ? 1 : 0);
+  };
   const size_t rows = series.ts.size();
   const size_t width = series.columns.size();
   std::vector<size_t> bounds = {0};
@@ -60,7 +65,9 @@ absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t 
     return cost;
   };
   for (size_t row = 0; row < rows; ++row) {
-    if (row - bounds.back() == block_rows) {
+    if (row - bounds.back() == block_rows ||
+        (block_span > 0 && row > bounds.back() &&
+         window(series.ts[row]) != window(series.ts[bounds.back()]))) {
       bounds.push_back(row);
       block_bytes = 0;
     }

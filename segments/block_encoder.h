@@ -25,8 +25,12 @@ namespace varve::segments {
 // Row boundaries 0 = b[0] < b[1] < ... < b[k] = ts.size() of the blocks of
 // a valid series: at most block_rows (1..kMaxBlockValues) rows each, and
 // few enough that a block's encoded columns stay within kMaxRawBytes by a
-// conservative estimate. InvalidArgument if a single row is too large.
-absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t block_rows);
+// conservative estimate. With block_span > 0, a block also never crosses
+// a multiple of block_span nanoseconds since the epoch, so that blocks line
+// up with the time buckets queries group by and can be answered from their
+// zone maps. InvalidArgument if a single row is too large.
+absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t block_rows,
+                                               int64_t block_span = 0);
 
 // One column of an encoded block, as the footer describes it.
 struct EncodedColumn {

@@ -192,7 +192,7 @@ absl::Status SegmentWriter::Add(const SealSeries& series) {
   // A single row too large for a block is the caller's error and leaves the
   // file untouched; anything after the first byte is written is final.
   VARVE_ASSIGN_OR_RETURN(const std::vector<size_t> bounds,
-                         PlanBlocks(series, st.options.block_rows));
+                         PlanBlocks(series, st.options.block_rows, st.options.block_span));
   absl::Status s = WriteSeries(series, bounds);
   if (!s.ok()) {
     if (st.failed.ok()) st.failed = s;

@@ -40,6 +40,9 @@ struct SegmentWriteOptions {
   // Rows per block, 1..8192 (the codecs' block limit). A block may hold
   // fewer when its values are very large (see kMaxRawBytes).
   size_t block_rows = 8192;
+  // If > 0, blocks are also cut where the time crosses a multiple of this
+  // many nanoseconds since the epoch (PlanBlocks).
+  int64_t block_span = 0;
   // Applied to each block and timestamp chunk only where it makes the
   // stored bytes smaller.
   enum class Compression { kNone, kLz4, kZstd };

@@ -185,5 +185,24 @@ TEST(SegmentWriterTest, PlanBlocksCutsAtBlockRows) {
   }
 }
 
+TEST(SegmentWriterTest, PlanBlocksCutsWhereTimeCrossesASpanBoundary) {
+  SealSeries s;
+  s.metric = "m";
+  // Spans of 100: [-200,-100) [-100,0) [0,100) [100,200) ...
+  s.ts = {-150, -101, -100, -1, 0, 99, 100, 101, 350};
+  s.columns.push_back(testing::Ints("v", std::vector<bool>(9, true), {1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  auto bounds = PlanBlocks(s, 8192, 100);
+  ASSERT_TRUE(bounds.ok());
+  EXPECT_EQ(*bounds, (std::vector<size_t>{0, 2, 4, 6, 8, 9}));
+  // Rows per block still bound blocks within one span.
+  bounds = PlanBlocks(s, 1, 100);
+  ASSERT_TRUE(bounds.ok());
+  EXPECT_EQ(*bounds, (std::vector<size_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  // No span: row count alone.
+  bounds = PlanBlocks(s, 8192, 0);
+  ASSERT_TRUE(bounds.ok());
+  EXPECT_EQ(*bounds, (std::vector<size_t>{0, 9}));
+}
+
 }  // namespace
 }  // namespace varve::segments

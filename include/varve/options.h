@@ -81,6 +81,11 @@ struct Options {
   enum class Compression { kNone, kLz4, kZstd };
   Compression segment_compression = Compression::kZstd;
   int zstd_level = 3;
+  // Segment blocks never cross a multiple of this span since the epoch
+  // (besides holding at most 8192 rows), so that an aggregate grouped by
+  // time buckets of this span or a multiple of it reads each block's zone
+  // map instead of decoding it. Zero: blocks are cut by row count only.
+  std::chrono::nanoseconds segment_block_span{std::chrono::hours(1)};
   // Series (metric plus label set) the store may hold; a write that would
   // add one more fails with ResourceExhausted. Zero: no limit.
   uint64_t max_series = 0;
