@@ -41,6 +41,8 @@ class EngineImpl final : public Engine {
   absl::Status Scan(const ReadRequest& request,
                     const std::function<bool(const Record&)>& visit,
                     ScanInfo* info) override;
+  absl::StatusOr<std::unique_ptr<QueryResult>> Query(std::string_view text,
+                                                     const QueryOptions& options) override;
   std::vector<std::string> Metrics() override;
   std::vector<std::string> LabelKeys(const std::string& metric) override;
   std::vector<std::string> LabelValues(const std::string& metric,
@@ -51,6 +53,8 @@ class EngineImpl final : public Engine {
   Stats GetStats() override;
 
  private:
+  friend class EngineQuerySource;
+
   explicit EngineImpl(const Options& options);
   absl::Status OpenStore();
   absl::Status CheckWritable() const;

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "engine/engine_impl.h"
 #include "engine/filenames.h"
+#include "engine/query_source.h"
+#include "query/run.h"
 #include "engine/series_merge.h"
 #include "util/status_macros.h"
 #include "wal/log_format.h"
@@ -77,6 +79,12 @@ absl::Status EngineImpl::Scan(const ReadRequest& request,
     if (!MergeSeriesRows(sources, visit)) return absl::OkStatus();
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<QueryResult>> EngineImpl::Query(std::string_view text,
+                                                               const QueryOptions& options) {
+  if (closed_) return absl::FailedPreconditionError("engine is closed");
+  return query::Run(text, std::make_unique<EngineQuerySource>(this, current()), options);
 }
 
 std::vector<std::string> EngineImpl::Metrics() { return index_.Metrics(); }

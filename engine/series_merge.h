@@ -21,6 +21,14 @@ namespace varve {
 bool MergeSeriesRows(const std::vector<const segments::SealSeries*>& sources,
                      const std::function<bool(const Record&)>& visit);
 
+// The columnar form of MergeSeriesRows: one series' rows from `sources`
+// (oldest first, each in ascending time order, columns sorted by name)
+// resolved into *out: every distinct timestamp once, each (ts, field) the
+// newest source's value, columns sorted by name. Rows present in no column
+// are kept (a source may hold rows whose fields were not requested).
+void MergeSeriesColumns(const std::vector<const segments::SealSeries*>& sources,
+                        segments::SealSeries* out);
+
 // Decodes the rows of series `id` of `segment` in [from, to) into *out
 // (metric and labels are left as they are): every field, in name order.
 absl::Status ReadSegmentSeries(const segments::Segment& segment, size_t id, Timestamp from,

@@ -320,7 +320,8 @@ absl::Status Segment::ReadChunk(uint32_t chunk_id, std::string_view what,
 
 absl::Status Segment::ReadSeries(size_t i, Timestamp from, Timestamp to,
                                  const std::vector<std::string>& fields,
-                                 const std::function<bool(const DecodedBlock&)>& visit) const {
+                                 const std::function<bool(const DecodedBlock&)>& visit,
+                                 const std::function<bool(size_t block)>& skip) const {
   if (i >= series_count()) {
     return absl::InvalidArgumentError(absl::StrCat("segment ", path_, ": series id ", i,
                                                    " is out of range (", series_count(),
@@ -349,6 +350,7 @@ absl::Status Segment::ReadSeries(size_t i, Timestamp from, Timestamp to,
     const fb::Block& block = *blocks.Get(b);
     if (block.max_ts() < from) continue;
     if (block.min_ts() >= to) break;
+    if (skip && skip(b)) continue;
     VARVE_RETURN_IF_ERROR(ReadChunk(
         block.timestamps(),
         absl::StrCat(BlockName(s, b), " timestamps (chunk ", block.timestamps(), ")"), &scratch));

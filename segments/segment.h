@@ -155,10 +155,12 @@ class Segment {
   // (empty = all; names the series lacks are ignored). Stops early, OK, when
   // `visit` returns false. Every byte read is checksum-verified first; a
   // mismatch is DataLoss naming the file, series and block. InvalidArgument
-  // for i out of range.
+  // for i out of range. Blocks for which `skip` (if given) returns true, by
+  // block number, are passed over unread.
   absl::Status ReadSeries(size_t i, Timestamp from, Timestamp to,
                           const std::vector<std::string>& fields,
-                          const std::function<bool(const DecodedBlock&)>& visit) const;
+                          const std::function<bool(const DecodedBlock&)>& visit,
+                          const std::function<bool(size_t block)>& skip = {}) const;
 
   // Reads and checks the whole file: every checksum, that the header,
   // timestamp chunks, blocks, footer and trailer tile the file with no gap

@@ -19,11 +19,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "varve/options.h"
+#include "varve/query.h"
 #include "varve/record.h"
 
 namespace varve {
@@ -139,6 +141,15 @@ class Engine {
   // Scan() into a vector.
   absl::StatusOr<std::vector<Record>> Read(const ReadRequest& request,
                                            ScanInfo* info = nullptr);
+
+  // Runs one statement of the query language (docs/QUERY.md): a SELECT or
+  // a SHOW. A statement that does not parse or plan is InvalidArgument whose
+  // message names the line and column, with the line and a caret under
+  // the spot. The result reads the segments of the store as they are now
+  // and its buffered writes as they are when each series is read; it must
+  // not outlive this engine, and after Close() its Next() fails.
+  virtual absl::StatusOr<std::unique_ptr<QueryResult>> Query(
+      std::string_view text, const QueryOptions& options = {}) = 0;
 
   // Metric names in the store, sorted.
   virtual std::vector<std::string> Metrics() = 0;

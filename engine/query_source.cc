@@ -1,0 +1,213 @@
+#include "engine/query_source.h"
+
+#include <algorithm>
+#include <shared_mutex>
+
+#include "engine/engine_impl.h"
+#include "engine/series_merge.h"
+#include "util/status_macros.h"
+
+namespace varve {
+namespace {
+
+// A stretch of time one source of a series holds rows in.
+struct Span {
+  Timestamp min_ts = 0;
+  Timestamp max_ts = 0;
+  size_t source = 0;  // index into the series' segment sources, or SIZE_MAX
+  size_t block = 0;
+  bool exclusive = false;  // no span of another source overlaps it
+};
+
+// Marks each span that overlaps no other. Spans of one source never overlap
+// each other (a segment's blocks of a series are disjoint in time; a buffer
+// is one span), so any overlap is with another source.
+void MarkExclusive(std::vector<Span>* spans) {
+  std::sort(spans->begin(), spans->end(),
+            [](const Span& a, const Span& b) { return a.min_ts < b.min_ts; });
+  Timestamp reach = INT64_MIN;  // the latest end among earlier spans
+  for (size_t i = 0; i < spans->size(); ++i) {
+    Span& s = (*spans)[i];
+    const bool before = i > 0 && reach >= s.min_ts;
+    const bool after = i + 1 < spans->size() && (*spans)[i + 1].min_ts <= s.max_ts;
+    s.exclusive = !before && !after;
+    reach = std::max(reach, s.max_ts);
+  }
+}
+
+// Keeps only the requested columns of `rows` (columns sorted by name).
+void KeepFields(const std::vector<std::string>& fields, segments::SealSeries* rows) {
+  std::erase_if(rows->columns, [&](const segments::SealColumn& c) {
+    return std::find(fields.begin(), fields.end(), c.name) == fields.end();
+  });
+}
+
+uint64_t PresentCount(const segments::SealSeries& rows) {
+  uint64_t n = 0;
+  for (const segments::SealColumn& c : rows.columns) {
+    n += c.floats.size() + c.ints.size() + c.bools.size() + c.strings.size();
+  }
+  return n;
+}
+
+}  // namespace
+
+EngineQuerySource::EngineQuerySource(EngineImpl* engine, std::shared_ptr<const Version> version)
+    : engine_(engine), version_(std::move(version)) {}
+
+std::vector<std::string> EngineQuerySource::Metrics() { return engine_->Metrics(); }
+
+std::vector<std::string> EngineQuerySource::LabelKeys(const std::string& metric) {
+  return engine_->LabelKeys(metric);
+}
+
+std::vector<std::string> EngineQuerySource::LabelValues(const std::string& metric,
+                                                        const std::string& key) {
+  return engine_->LabelValues(metric, key);
+}
+
+std::vector<std::pair<std::string, FieldType>> EngineQuerySource::Fields(
+    const std::string& metric) {
+  return engine_->Fields(metric);
+}
+
+absl::StatusOr<std::vector<Labels>> EngineQuerySource::Series(
+    const std::string& metric, const std::vector<LabelMatcher>& matchers) {
+  return engine_->Series(metric, matchers);
+}
+
+bool EngineQuerySource::Incomplete(Timestamp from, Timestamp to) {
+  for (const ManifestSegment& lost : engine_->quarantined_) {
+    if (lost.max_ts >= from && lost.min_ts < to) return true;
+  }
+  return false;
+}
+
+absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labels& labels,
+                                           Timestamp from, Timestamp to,
+                                           const std::vector<std::string>& fields,
+                                           query::SeriesReader* reader, uint64_t* points_read) {
+  if (engine_->closed_) return absl::FailedPreconditionError("engine is closed");
+  std::shared_lock<std::shared_mutex> op(engine_->ops_mu_);
+  if (engine_->closed_) return absl::FailedPreconditionError("engine is closed");
+  // (Segment::ReadSeries reads every field when given none.)
+  if (from >= to || fields.empty()) return absl::OkStatus();
+
+  // The sources of the series, oldest first: segments, then buffers.
+  struct SegmentSource {
+    const segments::Segment* segment;
+    size_t id;
+    segments::SeriesInfo info;
+  };
+  std::vector<SegmentSource> stored;
+  for (const auto& live : version_->segments) {
+    if (live->meta.max_ts < from || live->meta.min_ts >= to) continue;
+    const std::optional<size_t> id = live->segment->FindSeries(metric, labels);
+    if (!id.has_value()) continue;
+    stored.push_back(SegmentSource{live->segment.get(), *id, live->segment->series(*id)});
+  }
+  std::vector<segments::SealSeries> buffered;
+  const auto read_buffer = [&](MemTable* table) {
+    segments::SealSeries rows;
+    if (table->ReadSeries(metric, labels, from, to, &rows)) {
+      KeepFields(fields, &rows);
+      buffered.push_back(std::move(rows));
+    }
+  };
+  for (const FrozenBuffer& frozen : version_->frozen) read_buffer(frozen.table.get());
+  read_buffer(version_->active.get());
+
+  // Which stored blocks may be answered from their zone maps.
+  std::vector<Span> spans;
+  for (size_t s = 0; s < stored.size(); ++s) {
+    const auto& blocks = stored[s].info.blocks;
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      if (blocks[b].max_ts < from || blocks[b].min_ts >= to) continue;
+      spans.push_back(Span{blocks[b].min_ts, blocks[b].max_ts, s, b});
+    }
+  }
+  for (const segments::SealSeries& rows : buffered) {
+    spans.push_back(Span{rows.ts.front(), rows.ts.back(), SIZE_MAX, 0});
+  }
+  MarkExclusive(&spans);
+  std::vector<std::vector<bool>> summarised(stored.size());
+  for (size_t s = 0; s < stored.size(); ++s) {
+    summarised[s].assign(stored[s].info.blocks.size(), false);
+  }
+  query::BlockSummary summary;
+  for (const Span& span : spans) {
+    if (!span.exclusive || span.source == SIZE_MAX) continue;
+    if (span.min_ts < from || span.max_ts >= to) continue;  // only partly inside
+    const segments::SeriesInfo& info = stored[span.source].info;
+    const segments::BlockInfo& block = info.blocks[span.block];
+    summary.min_ts = block.min_ts;
+    summary.max_ts = block.max_ts;
+    summary.rows = block.rows;
+    summary.columns.clear();
+    uint64_t values = 0;
+    for (size_t f = 0; f < info.fields.size(); ++f) {
+      const segments::FieldInfo& field = info.fields[f];
+      if (std::find(fields.begin(), fields.end(), field.name) == fields.end()) continue;
+      query::BlockSummary::Column column{field.name, field.type, {}};
+      for (const segments::BlockColumnInfo& c : block.columns) {
+        if (c.field == f) column.zone = c.zone;
+      }
+      values += column.zone.count;
+      summary.columns.push_back(column);
+    }
+    if (reader->TakeSummary(summary)) {
+      summarised[span.source][span.block] = true;
+      *points_read += values;
+    }
+  }
+
+  // Everything else is decoded and merged.
+  std::vector<segments::SealSeries> decoded(stored.size());
+  for (size_t s = 0; s < stored.size(); ++s) {
+    segments::SealSeries& out = decoded[s];
+    const std::vector<bool>& skip = summarised[s];
+    VARVE_RETURN_IF_ERROR(stored[s].segment->ReadSeries(
+        stored[s].id, from, to, fields,
+        [&](const segments::DecodedBlock& block) {
+          if (out.columns.empty()) {
+            out.columns.resize(block.columns.size());
+            for (size_t k = 0; k < block.columns.size(); ++k) {
+              out.columns[k].name = block.columns[k].name;
+              out.columns[k].type = block.columns[k].type;
+            }
+          }
+          out.ts.insert(out.ts.end(), block.timestamps.begin(), block.timestamps.end());
+          for (size_t k = 0; k < block.columns.size(); ++k) {
+            const segments::DecodedColumn& from_block = block.columns[k];
+            segments::SealColumn& column = out.columns[k];
+            column.present.insert(column.present.end(), from_block.present.begin(),
+                                  from_block.present.end());
+            column.floats.insert(column.floats.end(), from_block.floats.begin(),
+                                 from_block.floats.end());
+            column.ints.insert(column.ints.end(), from_block.ints.begin(), from_block.ints.end());
+            column.bools.insert(column.bools.end(), from_block.bools.begin(),
+                                from_block.bools.end());
+            column.strings.insert(column.strings.end(), from_block.strings.begin(),
+                                  from_block.strings.end());
+          }
+          return true;
+        },
+        [&](size_t block) { return block < skip.size() && skip[block]; }));
+  }
+  std::vector<const segments::SealSeries*> sources;
+  for (const segments::SealSeries& rows : decoded) {
+    if (!rows.ts.empty()) sources.push_back(&rows);
+  }
+  for (const segments::SealSeries& rows : buffered) sources.push_back(&rows);
+  if (sources.empty()) return absl::OkStatus();
+  if (sources.size() == 1) {
+    *points_read += PresentCount(*sources.front());
+    return reader->Rows(*sources.front());
+  }
+  segments::SealSeries merged;
+  MergeSeriesColumns(sources, &merged);
+  *points_read += PresentCount(merged);
+  return reader->Rows(merged);
+}
+
+}  // namespace varve
