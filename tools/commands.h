@@ -14,6 +14,7 @@ void AddScanCommand(CLI::App* app, int* exit_code);
 void AddWalCommand(CLI::App* app, int* exit_code);
 void AddInspectCommand(CLI::App* app, int* exit_code);
 void AddVerifyCommand(CLI::App* app, int* exit_code);
+void AddQueryCommand(CLI::App* app, int* exit_code);
 
 }  // namespace varve::tools
 

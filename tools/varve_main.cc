@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   varve::tools::AddWalCommand(&app, &exit_code);
   varve::tools::AddInspectCommand(&app, &exit_code);
   varve::tools::AddVerifyCommand(&app, &exit_code);
+  varve::tools::AddQueryCommand(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
