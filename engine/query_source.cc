@@ -50,6 +50,70 @@ uint64_t PresentCount(const segments::SealSeries& rows) {
   return n;
 }
 
+
+// One segment's part of a series.
+struct SegmentSource {
+  const segments::Segment* segment;
+  size_t id;
+  segments::SeriesInfo info;
+};
+
+// For a reader that needs only each field's latest (or earliest) value:
+// marks in *dropped every stored block that cannot hold one. A field's
+// latest value is at or after the start of the latest block holding it
+// (its zone map says it has a value there, not where), so every block
+// ending at or after that start is kept, which also keeps any block of
+// another source that overlaps it and might overwrite its values.
+void KeepOnlyExtremeBlocks(bool latest, const std::vector<std::string>& fields,
+                           const std::vector<segments::SealSeries>& buffered,
+                           const std::vector<SegmentSource>& stored,
+                           std::vector<std::vector<bool>>* dropped) {
+  // best[f]: the time bound a block must reach to possibly matter for f.
+  std::vector<Timestamp> best(fields.size(), latest ? INT64_MIN : INT64_MAX);
+  const auto field_index = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(fields.begin(), fields.end(), name) - fields.begin());
+  };
+  for (const segments::SealSeries& rows : buffered) {
+    for (const segments::SealColumn& c : rows.columns) {
+      const size_t f = field_index(c.name);
+      if (f >= fields.size() || rows.ts.empty()) continue;
+      best[f] = latest ? std::max(best[f], rows.ts.front()) : std::min(best[f], rows.ts.back());
+    }
+  }
+  struct Candidate {
+    size_t source;
+    size_t block;
+  };
+  std::vector<Candidate> candidates;
+  for (size_t s = 0; s < stored.size(); ++s) {
+    for (size_t b = 0; b < stored[s].info.blocks.size(); ++b) {
+      if (!(*dropped)[s][b]) candidates.push_back({s, b});
+    }
+  }
+  const auto& block_of = [&](const Candidate& c) -> const segments::BlockInfo& {
+    return stored[c.source].info.blocks[c.block];
+  };
+  std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
+    return latest ? block_of(a).max_ts > block_of(b).max_ts
+                  : block_of(a).min_ts < block_of(b).min_ts;
+  });
+  for (const Candidate& c : candidates) {
+    const segments::SeriesInfo& info = stored[c.source].info;
+    const segments::BlockInfo& block = block_of(c);
+    bool needed = false;
+    for (const segments::BlockColumnInfo& column : block.columns) {
+      if (column.zone.count == 0) continue;
+      const size_t f = field_index(info.fields[column.field].name);
+      if (f >= fields.size()) continue;
+      if (latest ? block.max_ts >= best[f] : block.min_ts <= best[f]) {
+        needed = true;
+        best[f] = latest ? std::max(best[f], block.min_ts) : std::min(best[f], block.max_ts);
+      }
+    }
+    if (!needed) (*dropped)[c.source][c.block] = true;
+  }
+}
+
 }  // namespace
 
 EngineQuerySource::EngineQuerySource(EngineImpl* engine, std::shared_ptr<const Version> version)
@@ -94,11 +158,6 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
   if (from >= to || fields.empty()) return absl::OkStatus();
 
   // The sources of the series, oldest first: segments, then buffers.
-  struct SegmentSource {
-    const segments::Segment* segment;
-    size_t id;
-    segments::SeriesInfo info;
-  };
   std::vector<SegmentSource> stored;
   for (const auto& live : version_->segments) {
     if (live->meta.max_ts < from || live->meta.min_ts >= to) continue;
@@ -130,21 +189,22 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
     spans.push_back(Span{rows.ts.front(), rows.ts.back(), SIZE_MAX, 0});
   }
   MarkExclusive(&spans);
-  std::vector<std::vector<bool>> summarised(stored.size());
+  // Blocks not to decode: skipped, summarised or (for a reader that needs
+  // only the latest or earliest values) not needed.
+  std::vector<std::vector<bool>> dropped(stored.size());
   for (size_t s = 0; s < stored.size(); ++s) {
-    summarised[s].assign(stored[s].info.blocks.size(), false);
+    dropped[s].assign(stored[s].info.blocks.size(), false);
   }
   query::BlockSummary summary;
-  for (const Span& span : spans) {
-    if (!span.exclusive || span.source == SIZE_MAX) continue;
-    if (span.min_ts < from || span.max_ts >= to) continue;  // only partly inside
+  uint64_t summary_values = 0;
+  const auto describe = [&](const Span& span) {
     const segments::SeriesInfo& info = stored[span.source].info;
     const segments::BlockInfo& block = info.blocks[span.block];
     summary.min_ts = block.min_ts;
     summary.max_ts = block.max_ts;
     summary.rows = block.rows;
     summary.columns.clear();
-    uint64_t values = 0;
+    summary_values = 0;
     for (size_t f = 0; f < info.fields.size(); ++f) {
       const segments::FieldInfo& field = info.fields[f];
       if (std::find(fields.begin(), fields.end(), field.name) == fields.end()) continue;
@@ -152,20 +212,33 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
       for (const segments::BlockColumnInfo& c : block.columns) {
         if (c.field == f) column.zone = c.zone;
       }
-      values += column.zone.count;
+      summary_values += column.zone.count;
       summary.columns.push_back(column);
     }
-    if (reader->TakeSummary(summary)) {
-      summarised[span.source][span.block] = true;
-      *points_read += values;
+  };
+  for (const Span& span : spans) {
+    if (!span.exclusive || span.source == SIZE_MAX) continue;
+    describe(span);
+    if (reader->SkipBlock(summary)) {
+      dropped[span.source][span.block] = true;
+      continue;
     }
+    if (span.min_ts < from || span.max_ts >= to) continue;  // only partly inside
+    if (reader->TakeSummary(summary)) {
+      dropped[span.source][span.block] = true;
+      *points_read += summary_values;
+    }
+  }
+  if (reader->scope() != query::SeriesReader::Scope::kAll) {
+    KeepOnlyExtremeBlocks(reader->scope() == query::SeriesReader::Scope::kLatest, fields, buffered,
+                          stored, &dropped);
   }
 
   // Everything else is decoded and merged.
   std::vector<segments::SealSeries> decoded(stored.size());
   for (size_t s = 0; s < stored.size(); ++s) {
     segments::SealSeries& out = decoded[s];
-    const std::vector<bool>& skip = summarised[s];
+    const std::vector<bool>& skip = dropped[s];
     VARVE_RETURN_IF_ERROR(stored[s].segment->ReadSeries(
         stored[s].id, from, to, fields,
         [&](const segments::DecodedBlock& block) {

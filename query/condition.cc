@@ -114,12 +114,78 @@ bool HasFields(const Node& node) {
 
 void DenseColumn::Build(const segments::SealColumn* c, size_t rows) {
   column = c;
-  at.assign(rows, -1);
-  if (c == nullptr) return;
+  every_row_ = false;
+  if (c == nullptr) {
+    at_.assign(rows, -1);
+    return;
+  }
+  const size_t values = c->floats.size() + c->ints.size() + c->bools.size() + c->strings.size();
+  if (values == rows && c->present.size() == rows) {
+    every_row_ = true;
+    return;
+  }
+  at_.assign(rows, -1);
   int32_t next = 0;
   for (size_t r = 0; r < rows && r < c->present.size(); ++r) {
-    if (c->present[r]) at[r] = next++;
+    if (c->present[r]) at_[r] = next++;
   }
+}
+
+namespace {
+
+// Whether some value in [lo, hi] can satisfy `op v`. long double holds
+// every int64 and every double exactly, so integer zones compare exactly.
+bool RangeMay(long double lo, long double hi, Op op, long double v) {
+  switch (op) {
+    case Op::kEq: return lo <= v && v <= hi;
+    case Op::kNe: return !(lo == v && hi == v);
+    case Op::kLt: return lo < v;
+    case Op::kLe: return lo <= v;
+    case Op::kGt: return hi > v;
+    case Op::kGe: return hi >= v;
+    default: return true;
+  }
+}
+
+bool Possible(const Node& node, const Labels& labels,
+              const std::vector<const FieldZone*>& zones) {
+  switch (node.kind) {
+    case Node::Kind::kAnd:
+      return std::all_of(node.children.begin(), node.children.end(),
+                         [&](const Node& c) { return Possible(c, labels, zones); });
+    case Node::Kind::kOr:
+      return std::any_of(node.children.begin(), node.children.end(),
+                         [&](const Node& c) { return Possible(c, labels, zones); });
+    case Node::Kind::kNot: return true;  // zone maps say little about negations
+    case Node::Kind::kLabel:
+      return CompareString(LabelValue(labels, node.label), node) == Truth::kTrue;
+    case Node::Kind::kField: break;
+  }
+  const FieldZone* z = zones[node.field];
+  // No value in the block: every comparison with it is unknown, never true.
+  if (z == nullptr || z->zone.count == 0) return false;
+  long double v = 0;
+  if (const double* d = std::get_if<double>(&node.value)) {
+    v = *d;
+  } else if (const int64_t* n = std::get_if<int64_t>(&node.value)) {
+    v = static_cast<long double>(*n);
+  } else {
+    return true;  // strings and bools: the zone map has no bounds for them
+  }
+  if (z->type == FieldType::kInt) {
+    return RangeMay(z->zone.int_min, z->zone.int_max, node.op, v);
+  }
+  if (z->type == FieldType::kFloat) {
+    return RangeMay(z->zone.float_min, z->zone.float_max, node.op, v);
+  }
+  return false;  // a number against bools or strings is never true
+}
+
+}  // namespace
+
+bool Condition::MayHold(const Labels& labels, const std::vector<const FieldZone*>& zones) const {
+  if (empty_) return true;
+  return Possible(root_, labels, zones);
 }
 
 bool Condition::has_fields() const { return !empty_ && HasFields(root_); }
@@ -138,8 +204,10 @@ Truth Condition::ForRow(const Labels& labels, const std::vector<DenseColumn>& co
   return Eval(root_, [&](const Node& leaf) {
     if (leaf.kind == Node::Kind::kLabel) return CompareString(LabelValue(labels, leaf.label), leaf);
     const DenseColumn& d = columns[leaf.field];
-    if (d.column == nullptr || d.at[row] < 0) return Truth::kUnknown;
-    return CompareField(*d.column, d.at[row], leaf);
+    if (d.column == nullptr) return Truth::kUnknown;
+    const int32_t i = d.at(row);
+    if (i < 0) return Truth::kUnknown;
+    return CompareField(*d.column, i, leaf);
   });
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "segments/seal_series.h"
+#include "segments/zone_map.h"
 #include "varve/record.h"
 
 namespace re2 {
@@ -33,8 +34,20 @@ enum class Truth : uint8_t { kFalse, kTrue, kUnknown };
 // the row has no value), so a condition can look a row's value up.
 struct DenseColumn {
   const segments::SealColumn* column = nullptr;  // null: the series lacks it
-  std::vector<int32_t> at;
   void Build(const segments::SealColumn* c, size_t rows);
+  // The value index of row `row`, or -1.
+  int32_t at(size_t row) const { return every_row_ ? static_cast<int32_t>(row) : at_[row]; }
+
+ private:
+  bool every_row_ = false;  // every row has a value: no table needed
+  std::vector<int32_t> at_;
+};
+
+// A field's zone map in one block, for deciding whether any row of the
+// block can pass a condition.
+struct FieldZone {
+  FieldType type = FieldType::kFloat;
+  segments::ZoneMap zone;
 };
 
 class Condition {
@@ -65,6 +78,10 @@ class Condition {
   // For row `row` of a series whose fields are `columns` (indexed like the
   // plan's fields).
   Truth ForRow(const Labels& labels, const std::vector<DenseColumn>& columns, size_t row) const;
+  // False if no row of a block whose fields have the zone maps `zones`
+  // (indexed like the plan's fields; null: no value in the block) can make
+  // the condition true; true if some row might.
+  bool MayHold(const Labels& labels, const std::vector<const FieldZone*>& zones) const;
 
  private:
   Node root_;

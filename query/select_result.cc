@@ -63,6 +63,21 @@ QueryCell CellOf(const segments::SealColumn& c, size_t i) {
 
 bool IsNull(const QueryCell& c) { return std::holds_alternative<std::monostate>(c); }
 
+// True if no row of the summarised block can pass the series' condition, so
+// the block need not be read at all.
+bool CannotMatch(const SelectPlan& plan, const SeriesEntry& series, const BlockSummary& summary) {
+  if (!series.needs_rows) return false;
+  std::vector<FieldZone> zones(summary.columns.size());
+  std::vector<const FieldZone*> by_field(plan.fields.size(), nullptr);
+  for (size_t c = 0; c < summary.columns.size(); ++c) {
+    zones[c] = FieldZone{summary.columns[c].type, summary.columns[c].zone};
+    for (size_t f = 0; f < plan.fields.size(); ++f) {
+      if (plan.fields[f] == summary.columns[c].name) by_field[f] = &zones[c];
+    }
+  }
+  return !plan.condition.MayHold(series.labels, by_field);
+}
+
 class SelectResult;
 
 // One group's aggregation state: accumulators per bucket and call.
@@ -188,7 +203,21 @@ class SelectResult final : public QueryResult {
 class AggregateReader final : public SeriesReader {
  public:
   AggregateReader(const SelectResult& result, const SeriesEntry& series, GroupState* state)
-      : result_(result), plan_(result.plan()), series_(series), state_(state) {}
+      : result_(result), plan_(result.plan()), series_(series), state_(state) {
+    // last(...) alone needs each field's latest value only (first: earliest).
+    bool all_last = !plan_.calls.empty(), all_first = !plan_.calls.empty();
+    for (const Call& call : plan_.calls) {
+      all_last = all_last && call.func == Func::kLast;
+      all_first = all_first && call.func == Func::kFirst;
+    }
+    if (!series_.needs_rows && all_last) scope_ = Scope::kLatest;
+    if (!series_.needs_rows && all_first) scope_ = Scope::kEarliest;
+  }
+
+  Scope scope() const override { return scope_; }
+  bool SkipBlock(const BlockSummary& summary) override {
+    return CannotMatch(plan_, series_, summary);
+  }
 
   bool TakeSummary(const BlockSummary& summary) override {
     if (!plan_.summaries || series_.needs_rows) return false;
@@ -236,6 +265,12 @@ class AggregateReader final : public SeriesReader {
  private:
   void AddValues(size_t k, const Call& call, const segments::SealColumn& column,
                  const std::vector<Timestamp>& ts, const std::vector<uint8_t>& keep) {
+    // Rows come in time order, so first and last need one value each per
+    // bucket; without buckets, one per series.
+    if ((call.func == Func::kLast || call.func == Func::kFirst) && !plan_.bucket.has_value()) {
+      AddExtreme(k, call, column, ts, keep);
+      return;
+    }
     size_t v = 0;
     for (size_t r = 0; r < ts.size(); ++r) {
       if (!column.present[r]) continue;
@@ -256,6 +291,42 @@ class AggregateReader final : public SeriesReader {
           }
           break;
       }
+    }
+  }
+
+  void AddExtreme(size_t k, const Call& call, const segments::SealColumn& column,
+                  const std::vector<Timestamp>& ts, const std::vector<uint8_t>& keep) {
+    const size_t values =
+        column.floats.size() + column.ints.size() + column.bools.size() + column.strings.size();
+    size_t r = 0, i = 0;
+    bool found = false;
+    if (call.func == Func::kLast) {
+      i = values;
+      for (r = ts.size(); r-- > 0;) {
+        if (!column.present[r]) continue;
+        --i;
+        if (keep.empty() || keep[r]) {
+          found = true;
+          break;
+        }
+      }
+    } else {
+      for (r = 0; r < ts.size(); ++r) {
+        if (!column.present[r]) continue;
+        if (keep.empty() || keep[r]) {
+          found = true;
+          break;
+        }
+        ++i;
+      }
+    }
+    if (!found) return;
+    Accumulator& acc = state_->At(result_.KeyOf(ts[r]))[k];
+    switch (column.type) {
+      case FieldType::kFloat: acc.AddFloat(call.func, ts[r], column.floats[i]); break;
+      case FieldType::kInt: acc.AddInt(call.func, ts[r], column.ints[i]); break;
+      case FieldType::kBool: acc.AddOther(call.func, ts[r], static_cast<bool>(column.bools[i])); break;
+      case FieldType::kString: acc.AddOther(call.func, ts[r], column.strings[i]); break;
     }
   }
 
@@ -294,6 +365,7 @@ class AggregateReader final : public SeriesReader {
   const SelectPlan& plan_;
   const SeriesEntry& series_;
   GroupState* state_;
+  Scope scope_ = Scope::kAll;
 };
 
 // Turns one series' rows into result rows.
@@ -304,6 +376,9 @@ class RawReader final : public SeriesReader {
       : plan_(plan), series_(series), reads_data_(reads_data), out_(out), group_(group) {}
 
   bool TakeSummary(const BlockSummary&) override { return false; }
+  bool SkipBlock(const BlockSummary& summary) override {
+    return CannotMatch(plan_, series_, summary);
+  }
 
   absl::Status Rows(const SeriesRows& rows) override {
     const size_t n = rows.ts.size();
@@ -311,18 +386,25 @@ class RawReader final : public SeriesReader {
     for (size_t f = 0; f < plan_.fields.size(); ++f) {
       dense[f].Build(FindColumn(rows, plan_.fields[f]), n);
     }
+    // A series' labels are the same on every row: look them up once.
+    std::vector<QueryCell> labels(plan_.label_names.size());
+    for (size_t l = 0; l < labels.size(); ++l) {
+      if (const std::string* v = FindLabel(series_.labels, plan_.label_names[l])) labels[l] = *v;
+    }
+    std::vector<QueryCell> group_cells;
+    for (const std::string& v : group_.key) {
+      group_cells.push_back(v.empty() ? QueryCell(std::monostate{}) : QueryCell(v));
+    }
     size_t row_index = 0;
     const auto leaf = [&](const ValueExpr& e) -> QueryCell {
       if (e.kind == ValueExpr::Kind::kField) {
         const DenseColumn& d = dense[e.index];
-        if (d.column == nullptr || d.at[row_index] < 0) return std::monostate{};
-        return CellOf(*d.column, static_cast<size_t>(d.at[row_index]));
+        if (d.column == nullptr) return std::monostate{};
+        const int32_t i = d.at(row_index);
+        if (i < 0) return std::monostate{};
+        return CellOf(*d.column, static_cast<size_t>(i));
       }
-      if (e.kind == ValueExpr::Kind::kLabel) {
-        const std::string* v = FindLabel(series_.labels, plan_.label_names[e.index]);
-        if (v == nullptr) return std::monostate{};
-        return *v;
-      }
+      if (e.kind == ValueExpr::Kind::kLabel) return labels[e.index];
       return std::monostate{};
     };
     for (size_t r = 0; r < n; ++r) {
@@ -334,21 +416,20 @@ class RawReader final : public SeriesReader {
       QueryRow row;
       row.cells.reserve(plan_.columns.size());
       row.cells.emplace_back(static_cast<int64_t>(rows.ts[r]));
-      for (const std::string& v : group_.key) {
-        if (v.empty()) {
-          row.cells.emplace_back(std::monostate{});
-        } else {
-          row.cells.emplace_back(v);
-        }
-      }
+      row.cells.insert(row.cells.end(), group_cells.begin(), group_cells.end());
       bool any = false;
       for (size_t k = 0; k < plan_.values.size(); ++k) {
-        QueryCell cell = Evaluate(plan_.values[k], leaf);
+        const ValueExpr& e = plan_.values[k];
+        QueryCell& cell = row.cells.emplace_back(
+            e.kind == ValueExpr::Kind::kField || e.kind == ValueExpr::Kind::kLabel
+                ? leaf(e)
+                : Evaluate(e, leaf));
         if (reads_data_[k] && !IsNull(cell)) any = true;
-        row.cells.push_back(std::move(cell));
       }
       // A row none of whose selected fields has a value is not a row.
-      if (any) out_->emplace_back(rows.ts[r], std::move(row));
+      if (any) {
+        out_->emplace_back(rows.ts[r], std::move(row));
+      }
     }
     return absl::OkStatus();
   }

@@ -47,6 +47,18 @@ using SeriesRows = segments::SealSeries;
 class SeriesReader {
  public:
   virtual ~SeriesReader() = default;
+
+  // Which rows the reader needs: all of them, or only enough to hold the
+  // latest (earliest) value of each field; then the source may leave out
+  // blocks that cannot hold one, but still delivers whole blocks.
+  enum class Scope { kAll, kLatest, kEarliest };
+  virtual Scope scope() const { return Scope::kAll; }
+  // Whether the reader can do without the rows of a block, for example
+  // because no row in it can pass the query's condition. Asked first, for
+  // blocks no other source of the series overlaps in time (whether or not
+  // they lie inside the time range); a skipped block is not summarised or
+  // delivered.
+  virtual bool SkipBlock(const BlockSummary& summary) { return false; }
   // Whether the reader takes `summary` in place of the block's rows. Asked
   // only for blocks eligible as BlockSummary says; if it returns true the
   // rows of the block are not delivered.

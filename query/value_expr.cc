@@ -17,6 +17,8 @@ bool AsDouble(const QueryCell& c, double* out) {
   return false;
 }
 
+}  // namespace
+
 QueryCell Arithmetic(char op, const QueryCell& a, const QueryCell& b) {
   const int64_t* ia = std::get_if<int64_t>(&a);
   const int64_t* ib = std::get_if<int64_t>(&b);
@@ -43,24 +45,13 @@ QueryCell Arithmetic(char op, const QueryCell& a, const QueryCell& b) {
   return std::monostate{};
 }
 
-}  // namespace
-
-QueryCell Evaluate(const ValueExpr& expr, const std::function<QueryCell(const ValueExpr&)>& leaf) {
-  switch (expr.kind) {
-    case ValueExpr::Kind::kConstant: return expr.constant;
-    case ValueExpr::Kind::kBinary:
-      return Arithmetic(expr.op, Evaluate(expr.args[0], leaf), Evaluate(expr.args[1], leaf));
-    case ValueExpr::Kind::kNegate: {
-      const QueryCell v = Evaluate(expr.args[0], leaf);
-      if (const int64_t* i = std::get_if<int64_t>(&v)) {
-        if (*i != INT64_MIN) return -*i;
-        return -static_cast<double>(*i);
-      }
-      if (const double* d = std::get_if<double>(&v)) return -*d;
-      return std::monostate{};
-    }
-    default: return leaf(expr);
+QueryCell Negate(const QueryCell& v) {
+  if (const int64_t* i = std::get_if<int64_t>(&v)) {
+    if (*i != INT64_MIN) return -*i;
+    return -static_cast<double>(*i);
   }
+  if (const double* d = std::get_if<double>(&v)) return -*d;
+  return std::monostate{};
 }
 
 bool ReadsData(const ValueExpr& expr) {
