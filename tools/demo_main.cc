@@ -2,8 +2,9 @@
 //
 // Writes an hour of sample telemetry (tools/sample_telemetry.h) from four
 // threads at once, closes the store, reopens it and shows what recovery
-// found, what the store holds, two scans with label matchers, the write
-// statistics and two writes the store refuses. Uses only include/varve/.
+// found, what the store holds, two scans with label matchers, three queries,
+// the write statistics and two writes the store refuses. Uses only
+// include/varve/.
 //
 // Exit 0 when every step behaved as documented; 1 otherwise.
 #include <stdlib.h>
@@ -109,6 +110,52 @@ void PrintRecord(const Record& r, bool with_labels) {
 }
 
 void Section(const char* title) { std::printf("\n== %s\n", title); }
+
+std::string CellText(const QueryColumn& column, const QueryCell& cell) {
+  char buf[64];
+  if (std::holds_alternative<std::monostate>(cell)) return "";
+  if (const int64_t* i = std::get_if<int64_t>(&cell)) {
+    if (column.kind == QueryColumn::Kind::kTime) return FormatTime(*i);
+    snprintf(buf, sizeof(buf), "%" PRId64, *i);
+    return buf;
+  }
+  if (const double* d = std::get_if<double>(&cell)) {
+    snprintf(buf, sizeof(buf), "%.6g", *d);
+    return buf;
+  }
+  if (const bool* b = std::get_if<bool>(&cell)) return *b ? "true" : "false";
+  return std::get<std::string>(cell);
+}
+
+// Runs one statement and prints its result as an aligned table.
+absl::Status PrintQuery(Engine& engine, const std::string& text) {
+  absl::StatusOr<std::unique_ptr<QueryResult>> result = engine.Query(text);
+  if (!result.ok()) return result.status();
+  const std::vector<QueryColumn>& columns = (*result)->columns();
+  std::vector<std::vector<std::string>> table(1);
+  for (const QueryColumn& c : columns) table[0].push_back(c.name);
+  QueryRow row;
+  while (true) {
+    absl::StatusOr<bool> more = (*result)->Next(&row);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    std::vector<std::string>& line = table.emplace_back();
+    for (size_t c = 0; c < columns.size(); ++c) line.push_back(CellText(columns[c], row.cells[c]));
+  }
+  std::vector<size_t> width(columns.size(), 0);
+  for (const auto& line : table) {
+    for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
+  }
+  for (const auto& line : table) {
+    std::string out = " ";
+    for (size_t c = 0; c < line.size(); ++c) {
+      out += " " + line[c] + std::string(width[c] - line[c].size() + 1, ' ');
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    std::printf("%s\n", out.c_str());
+  }
+  return absl::OkStatus();
+}
 
 int Fail(const char* what, const absl::Status& status) {
   std::fprintf(stderr, "varve-demo: %s: %s\n", what, status.ToString().c_str());
@@ -321,6 +368,21 @@ int Run(const std::string& store) {
     return Fail("read", absl::InternalError("expected " + std::to_string(kShown) + " records"));
   }
 
+  // --- The query language (docs/QUERY.md).
+  const std::string queries[] = {
+      "SELECT count(duration_ms), mean(duration_ms), percentile(duration_ms, 95), sum(tokens) "
+      "FROM agent_run WHERE success = true AND time >= '" + FormatTime(sample.start) +
+          "' GROUP BY agent",
+      "SELECT max(usage_user), mean(usage_user) FROM cpu WHERE region =~ /^eu-/ "
+      "GROUP BY time(15m)",
+      "SELECT last(used) / 1048576 AS used_mib FROM mem GROUP BY host SLIMIT 3",
+  };
+  for (const std::string& text : queries) {
+    Section(text.c_str());
+    absl::Status q = PrintQuery(**engine, text);
+    if (!q.ok()) return Fail("query", q);
+  }
+
   // --- Bad writes are refused, whole batch, with a message naming the part.
   Section("Bad writes are refused");
   WriteBatch nan_batch;
@@ -348,6 +410,8 @@ int Run(const std::string& store) {
   std::printf("  varve inspect --store %s\n", store.c_str());
   std::printf("  varve scan --store %s --metric agent_run --where agent=triage\n", store.c_str());
   std::printf("  varve verify --store %s\n", store.c_str());
+  std::printf("  varve query --store %s 'SELECT max(usage_user) FROM cpu GROUP BY time(10m), host'\n",
+              store.c_str());
   return 0;
 }
 
