@@ -31,6 +31,8 @@ set(VARVE_PRIVATE_DEPS
 if(VARVE_BUILD_TESTS)
   find_package(GTest REQUIRED)
   find_package(rapidcheck REQUIRED)
+  # The query language is tested against SQLite as an oracle.
+  find_package(SQLite3 REQUIRED)
 endif()
 if(VARVE_BUILD_TOOLS)
   find_package(CLI11 REQUIRED)

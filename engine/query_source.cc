@@ -64,7 +64,8 @@ struct SegmentSource {
 // (its zone map says it has a value there, not where), so every block
 // ending at or after that start is kept, which also keeps any block of
 // another source that overlaps it and might overwrite its values.
-void KeepOnlyExtremeBlocks(bool latest, const std::vector<std::string>& fields,
+void KeepOnlyExtremeBlocks(bool latest, Timestamp from, Timestamp to,
+                           const std::vector<std::string>& fields,
                            const std::vector<segments::SealSeries>& buffered,
                            const std::vector<SegmentSource>& stored,
                            std::vector<std::vector<bool>>* dropped) {
@@ -87,6 +88,8 @@ void KeepOnlyExtremeBlocks(bool latest, const std::vector<std::string>& fields,
   std::vector<Candidate> candidates;
   for (size_t s = 0; s < stored.size(); ++s) {
     for (size_t b = 0; b < stored[s].info.blocks.size(); ++b) {
+      const segments::BlockInfo& block = stored[s].info.blocks[b];
+      if (block.max_ts < from || block.min_ts >= to) continue;  // never read
       if (!(*dropped)[s][b]) candidates.push_back({s, b});
     }
   }
@@ -107,6 +110,9 @@ void KeepOnlyExtremeBlocks(bool latest, const std::vector<std::string>& fields,
       if (f >= fields.size()) continue;
       if (latest ? block.max_ts >= best[f] : block.min_ts <= best[f]) {
         needed = true;
+        // A block reaching past the range may hold f only outside it: it
+        // promises nothing about f's values within the range.
+        if (block.min_ts < from || block.max_ts >= to) continue;
         best[f] = latest ? std::max(best[f], block.min_ts) : std::min(best[f], block.max_ts);
       }
     }
@@ -230,7 +236,8 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
     }
   }
   if (reader->scope() != query::SeriesReader::Scope::kAll) {
-    KeepOnlyExtremeBlocks(reader->scope() == query::SeriesReader::Scope::kLatest, fields, buffered,
+    KeepOnlyExtremeBlocks(reader->scope() == query::SeriesReader::Scope::kLatest, from, to,
+                          fields, buffered,
                           stored, &dropped);
   }
 

@@ -204,8 +204,10 @@ class AggregateReader final : public SeriesReader {
  public:
   AggregateReader(const SelectResult& result, const SeriesEntry& series, GroupState* state)
       : result_(result), plan_(result.plan()), series_(series), state_(state) {
-    // last(...) alone needs each field's latest value only (first: earliest).
-    bool all_last = !plan_.calls.empty(), all_first = !plan_.calls.empty();
+    // last(...) alone, without time buckets, needs each field's latest value
+    // only (first: earliest).
+    bool all_last = !plan_.calls.empty() && !plan_.bucket.has_value();
+    bool all_first = all_last;
     for (const Call& call : plan_.calls) {
       all_last = all_last && call.func == Func::kLast;
       all_first = all_first && call.func == Func::kFirst;
