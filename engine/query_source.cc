@@ -55,7 +55,7 @@ uint64_t PresentCount(const segments::SealSeries& rows) {
 struct SegmentSource {
   const segments::Segment* segment;
   size_t id;
-  segments::SeriesInfo info;
+  segments::SeriesLayout layout;  // restricted to the requested fields
 };
 
 // For a reader that needs only each field's latest (or earliest) value:
@@ -87,33 +87,32 @@ void KeepOnlyExtremeBlocks(bool latest, Timestamp from, Timestamp to,
   };
   std::vector<Candidate> candidates;
   for (size_t s = 0; s < stored.size(); ++s) {
-    for (size_t b = 0; b < stored[s].info.blocks.size(); ++b) {
-      const segments::BlockInfo& block = stored[s].info.blocks[b];
-      if (block.max_ts < from || block.min_ts >= to) continue;  // never read
+    const segments::SeriesLayout& layout = stored[s].layout;
+    for (size_t b = 0; b < layout.blocks(); ++b) {
+      if (layout.max_ts[b] < from || layout.min_ts[b] >= to) continue;  // never read
       if (!(*dropped)[s][b]) candidates.push_back({s, b});
     }
   }
-  const auto& block_of = [&](const Candidate& c) -> const segments::BlockInfo& {
-    return stored[c.source].info.blocks[c.block];
-  };
+  const auto min_of = [&](const Candidate& c) { return stored[c.source].layout.min_ts[c.block]; };
+  const auto max_of = [&](const Candidate& c) { return stored[c.source].layout.max_ts[c.block]; };
   std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
-    return latest ? block_of(a).max_ts > block_of(b).max_ts
-                  : block_of(a).min_ts < block_of(b).min_ts;
+    return latest ? max_of(a) > max_of(b) : min_of(a) < min_of(b);
   });
   for (const Candidate& c : candidates) {
-    const segments::SeriesInfo& info = stored[c.source].info;
-    const segments::BlockInfo& block = block_of(c);
+    const segments::SeriesLayout& layout = stored[c.source].layout;
+    const Timestamp min_ts = min_of(c), max_ts = max_of(c);
+    const size_t width = layout.fields.size();
     bool needed = false;
-    for (const segments::BlockColumnInfo& column : block.columns) {
-      if (column.zone.count == 0) continue;
-      const size_t f = field_index(info.fields[column.field].name);
+    for (size_t k = 0; k < width; ++k) {
+      if (layout.zones[c.block * width + k].count == 0) continue;
+      const size_t f = field_index(std::string(layout.fields[k]));
       if (f >= fields.size()) continue;
-      if (latest ? block.max_ts >= best[f] : block.min_ts <= best[f]) {
+      if (latest ? max_ts >= best[f] : min_ts <= best[f]) {
         needed = true;
         // A block reaching past the range may hold f only outside it: it
         // promises nothing about f's values within the range.
-        if (block.min_ts < from || block.max_ts >= to) continue;
-        best[f] = latest ? std::max(best[f], block.min_ts) : std::min(best[f], block.max_ts);
+        if (min_ts < from || max_ts >= to) continue;
+        best[f] = latest ? std::max(best[f], min_ts) : std::min(best[f], max_ts);
       }
     }
     if (!needed) (*dropped)[c.source][c.block] = true;
@@ -169,7 +168,7 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
     if (live->meta.max_ts < from || live->meta.min_ts >= to) continue;
     const std::optional<size_t> id = live->segment->FindSeries(metric, labels);
     if (!id.has_value()) continue;
-    stored.push_back(SegmentSource{live->segment.get(), *id, live->segment->series(*id)});
+    stored.push_back(SegmentSource{live->segment.get(), *id, live->segment->Layout(*id, fields)});
   }
   std::vector<segments::SealSeries> buffered;
   const auto read_buffer = [&](MemTable* table) {
@@ -185,10 +184,10 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
   // Which stored blocks may be answered from their zone maps.
   std::vector<Span> spans;
   for (size_t s = 0; s < stored.size(); ++s) {
-    const auto& blocks = stored[s].info.blocks;
-    for (size_t b = 0; b < blocks.size(); ++b) {
-      if (blocks[b].max_ts < from || blocks[b].min_ts >= to) continue;
-      spans.push_back(Span{blocks[b].min_ts, blocks[b].max_ts, s, b});
+    const segments::SeriesLayout& layout = stored[s].layout;
+    for (size_t b = 0; b < layout.blocks(); ++b) {
+      if (layout.max_ts[b] < from || layout.min_ts[b] >= to) continue;
+      spans.push_back(Span{layout.min_ts[b], layout.max_ts[b], s, b});
     }
   }
   for (const segments::SealSeries& rows : buffered) {
@@ -199,27 +198,23 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
   // only the latest or earliest values) not needed.
   std::vector<std::vector<bool>> dropped(stored.size());
   for (size_t s = 0; s < stored.size(); ++s) {
-    dropped[s].assign(stored[s].info.blocks.size(), false);
+    dropped[s].assign(stored[s].layout.blocks(), false);
   }
   query::BlockSummary summary;
   uint64_t summary_values = 0;
   const auto describe = [&](const Span& span) {
-    const segments::SeriesInfo& info = stored[span.source].info;
-    const segments::BlockInfo& block = info.blocks[span.block];
-    summary.min_ts = block.min_ts;
-    summary.max_ts = block.max_ts;
-    summary.rows = block.rows;
+    const segments::SeriesLayout& layout = stored[span.source].layout;
+    const size_t b = span.block;
+    const size_t width = layout.fields.size();
+    summary.min_ts = layout.min_ts[b];
+    summary.max_ts = layout.max_ts[b];
+    summary.rows = layout.rows[b];
     summary.columns.clear();
     summary_values = 0;
-    for (size_t f = 0; f < info.fields.size(); ++f) {
-      const segments::FieldInfo& field = info.fields[f];
-      if (std::find(fields.begin(), fields.end(), field.name) == fields.end()) continue;
-      query::BlockSummary::Column column{field.name, field.type, {}};
-      for (const segments::BlockColumnInfo& c : block.columns) {
-        if (c.field == f) column.zone = c.zone;
-      }
-      summary_values += column.zone.count;
-      summary.columns.push_back(column);
+    for (size_t f = 0; f < width; ++f) {
+      const segments::ZoneMap& zone = layout.zones[b * width + f];
+      summary_values += zone.count;
+      summary.columns.push_back({layout.fields[f], layout.types[f], zone});
     }
   };
   for (const Span& span : spans) {

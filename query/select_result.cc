@@ -273,26 +273,54 @@ class AggregateReader final : public SeriesReader {
       AddExtreme(k, call, column, ts, keep);
       return;
     }
+    switch (column.type) {
+      case FieldType::kFloat:
+        ForEachValue(k, column, ts, keep, [&](Accumulator& acc, Timestamp t, size_t i) {
+          acc.AddFloat(call.func, t, column.floats[i]);
+        });
+        break;
+      case FieldType::kInt:
+        ForEachValue(k, column, ts, keep, [&](Accumulator& acc, Timestamp t, size_t i) {
+          acc.AddInt(call.func, t, column.ints[i]);
+        });
+        break;
+      case FieldType::kBool:
+        ForEachValue(k, column, ts, keep, [&](Accumulator& acc, Timestamp t, size_t i) {
+          acc.AddOther(call.func, t, static_cast<bool>(column.bools[i]));
+        });
+        break;
+      case FieldType::kString:
+        ForEachValue(k, column, ts, keep, [&](Accumulator& acc, Timestamp t, size_t i) {
+          if (call.func == Func::kCount) {
+            acc.AddOther(call.func, t, std::monostate{});
+          } else {
+            acc.AddOther(call.func, t, column.strings[i]);
+          }
+        });
+        break;
+    }
+  }
+
+  // Calls add(accumulator, ts, value index) for every present, kept value
+  // of `column`, finding the bucket's accumulator only when time leaves the
+  // current bucket (rows are in time order).
+  template <typename Add>
+  void ForEachValue(size_t k, const segments::SealColumn& column, const std::vector<Timestamp>& ts,
+                    const std::vector<uint8_t>& keep, const Add& add) {
+    const int64_t width = plan_.bucket.value_or(0);
+    Accumulator* acc = nullptr;
+    __int128 bucket_end = 0;  // exclusive end of the current bucket
     size_t v = 0;
     for (size_t r = 0; r < ts.size(); ++r) {
       if (!column.present[r]) continue;
       const size_t i = v++;
       if (!keep.empty() && !keep[r]) continue;
-      Accumulator& acc = state_->At(result_.KeyOf(ts[r]))[k];
-      switch (column.type) {
-        case FieldType::kFloat: acc.AddFloat(call.func, ts[r], column.floats[i]); break;
-        case FieldType::kInt: acc.AddInt(call.func, ts[r], column.ints[i]); break;
-        case FieldType::kBool:
-          acc.AddOther(call.func, ts[r], static_cast<bool>(column.bools[i]));
-          break;
-        case FieldType::kString:
-          if (call.func == Func::kCount) {
-            acc.AddOther(call.func, ts[r], std::monostate{});
-          } else {
-            acc.AddOther(call.func, ts[r], column.strings[i]);
-          }
-          break;
+      if (acc == nullptr || (width != 0 && ts[r] >= bucket_end)) {
+        const int64_t key = result_.KeyOf(ts[r]);
+        acc = &state_->At(key)[k];
+        bucket_end = static_cast<__int128>(key) + width;
       }
+      add(*acc, ts[r], i);
     }
   }
 

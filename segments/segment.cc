@@ -200,6 +200,43 @@ SeriesInfo Segment::series(size_t i) const {
   return info;
 }
 
+SeriesLayout Segment::Layout(size_t i, const std::vector<std::string>& fields) const {
+  SeriesLayout out;
+  if (i >= series_count()) return out;
+  const fb::Series& s = SeriesAt(i);
+  const auto& columns = *s.columns();
+  // slot[c]: where column c goes among the requested fields, or -1.
+  std::vector<int> slot(columns.size(), -1);
+  for (uint32_t c = 0; c < columns.size(); ++c) {
+    const std::string_view name = View(columns.Get(c)->name());
+    if (std::find(fields.begin(), fields.end(), name) == fields.end()) continue;
+    slot[c] = static_cast<int>(out.fields.size());
+    out.fields.push_back(name);
+    out.types.push_back(static_cast<FieldType>(columns.Get(c)->type()));
+  }
+  const auto& blocks = *s.blocks();
+  const size_t width = out.fields.size();
+  out.min_ts.reserve(blocks.size());
+  out.max_ts.reserve(blocks.size());
+  out.rows.reserve(blocks.size());
+  out.zones.resize(blocks.size() * width);
+  for (uint32_t b = 0; b < blocks.size(); ++b) {
+    const fb::Block& block = *blocks.Get(b);
+    out.min_ts.push_back(block.min_ts());
+    out.max_ts.push_back(block.max_ts());
+    out.rows.push_back(block.rows());
+    for (uint32_t k = 0; k < block.column_count(); ++k) {
+      const fb::BlockColumn& bc = *s.block_columns()->Get(block.first_column() + k);
+      const int f = bc.column() < slot.size() ? slot[bc.column()] : -1;
+      if (f < 0) continue;
+      out.zones[b * width + static_cast<size_t>(f)] =
+          UnpackZone(PackedZone{bc.zone_min(), bc.zone_max(), bc.zone_sum(), bc.flags()},
+                     bc.count(), out.types[static_cast<size_t>(f)]);
+    }
+  }
+  return out;
+}
+
 std::optional<size_t> Segment::FindSeries(std::string_view metric, const Labels& labels) const {
   const fb::Metric* m =
       FindByKey(*footer_->metrics(), metric, [](const fb::Metric& x) { return x.name(); });
@@ -274,13 +311,14 @@ std::string Segment::BlockName(const fb::Series& series, size_t b) const {
 }
 
 absl::Status Segment::ReadVerified(uint64_t offset, uint32_t size, uint64_t checksum,
-                                   uint8_t compression, uint32_t raw_size, std::string_view what,
-                                   Scratch* scratch, std::string* raw) const {
+                                   uint8_t compression, uint32_t raw_size,
+                                   absl::FunctionRef<std::string()> what, Scratch* scratch,
+                                   std::string* raw) const {
   scratch->stored.resize(size);
   VARVE_RETURN_IF_ERROR(ReadExact(*file_, file_mu_, path_, offset, size, scratch->stored.data()));
   const uint64_t computed = Xxh3(scratch->stored);
   if (computed != checksum) {
-    return absl::DataLossError(absl::StrCat(ToAbsl(what), " (offset ", offset, ", ", size,
+    return absl::DataLossError(absl::StrCat(what(), " (offset ", offset, ", ", size,
                                             " bytes): checksum mismatch: stored ",
                                             ChecksumToHex(checksum), ", computed ",
                                             ChecksumToHex(computed)));
@@ -288,12 +326,12 @@ absl::Status Segment::ReadVerified(uint64_t offset, uint32_t size, uint64_t chec
   absl::Status s = Decompress(static_cast<Method>(compression), scratch->stored, raw_size, raw);
   if (!s.ok()) {
     return absl::DataLossError(
-        absl::StrCat(ToAbsl(what), " (offset ", offset, "): ", s.message()));
+        absl::StrCat(what(), " (offset ", offset, "): ", s.message()));
   }
   return absl::OkStatus();
 }
 
-absl::Status Segment::ReadChunk(uint32_t chunk_id, std::string_view what,
+absl::Status Segment::ReadChunk(uint32_t chunk_id, absl::FunctionRef<std::string()> what,
                                 Scratch* scratch) const {
   const fb::TimestampChunk& chunk = *footer_->timestamps()->Get(chunk_id);
   VARVE_RETURN_IF_ERROR(ReadVerified(chunk.offset(), chunk.size(), chunk.checksum(),
@@ -314,8 +352,21 @@ absl::Status Segment::ReadChunk(uint32_t chunk_id, std::string_view what,
                      ts.end())) {
     s = absl::DataLossError("timestamps are not strictly ascending within the footer's range");
   }
-  if (!s.ok()) return absl::DataLossError(absl::StrCat(ToAbsl(what), ": ", s.message()));
+  if (!s.ok()) return absl::DataLossError(absl::StrCat(what(), ": ", s.message()));
   return absl::OkStatus();
+}
+
+bool Segment::CachedChunk(uint32_t chunk, std::vector<int64_t>* ts) const {
+  std::lock_guard<std::mutex> lock(chunk_cache_mu_);
+  if (chunk != cached_chunk_) return false;
+  ts->assign(cached_timestamps_.begin(), cached_timestamps_.end());
+  return true;
+}
+
+void Segment::RememberChunk(uint32_t chunk, const std::vector<int64_t>& ts) const {
+  std::lock_guard<std::mutex> lock(chunk_cache_mu_);
+  cached_chunk_ = chunk;
+  cached_timestamps_.assign(ts.begin(), ts.end());
 }
 
 absl::Status Segment::ReadSeries(size_t i, Timestamp from, Timestamp to,
@@ -351,9 +402,15 @@ absl::Status Segment::ReadSeries(size_t i, Timestamp from, Timestamp to,
     if (block.max_ts() < from) continue;
     if (block.min_ts() >= to) break;
     if (skip && skip(b)) continue;
-    VARVE_RETURN_IF_ERROR(ReadChunk(
-        block.timestamps(),
-        absl::StrCat(BlockName(s, b), " timestamps (chunk ", block.timestamps(), ")"), &scratch));
+    if (!CachedChunk(block.timestamps(), &scratch.timestamps)) {
+      VARVE_RETURN_IF_ERROR(ReadChunk(
+          block.timestamps(),
+          [&] {
+            return absl::StrCat(BlockName(s, b), " timestamps (chunk ", block.timestamps(), ")");
+          },
+          &scratch));
+      RememberChunk(block.timestamps(), scratch.timestamps);
+    }
     const auto& ts = scratch.timestamps;
     const auto row_of = [&](Timestamp t) {
       return static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), t) - ts.begin());
@@ -378,7 +435,8 @@ absl::Status Segment::ReadSeries(size_t i, Timestamp from, Timestamp to,
       if (!raw_read) {
         VARVE_RETURN_IF_ERROR(ReadVerified(block.offset(), block.size(), block.checksum(),
                                            static_cast<uint8_t>(block.compression()),
-                                           block.raw_size(), BlockName(s, b), &scratch,
+                                           block.raw_size(), [&] { return BlockName(s, b); },
+                                           &scratch,
                                            &scratch.raw));
         raw_read = true;
       }

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "segments/segment_summary.h"
 #include "segments/zone_map.h"
@@ -68,6 +69,20 @@ struct BlockInfo {
   uint32_t timestamp_chunk = 0;  // equal ids: identical timestamp columns
   // The fields with at least one value in the block, in field order.
   std::vector<BlockColumnInfo> columns;
+};
+
+// What a query needs to plan its reads of one series, straight from the
+// footer without copying names or block lists: the requested fields the
+// series has, and per block its time range, rows and those fields' zones.
+struct SeriesLayout {
+  std::vector<std::string_view> fields;  // sorted by name; valid while the segment is open
+  std::vector<FieldType> types;          // parallel to fields
+  std::vector<Timestamp> min_ts;         // per block
+  std::vector<Timestamp> max_ts;
+  std::vector<uint32_t> rows;
+  // zones[b * fields.size() + f]: field f in block b (count 0: no value).
+  std::vector<ZoneMap> zones;
+  size_t blocks() const { return min_ts.size(); }
 };
 
 struct SeriesInfo {
@@ -135,6 +150,9 @@ class Segment {
   // Series ids run 0..series_count()-1 in (metric, labels) order
   // (CompareSeries). An id out of range gives an empty SeriesInfo.
   SeriesInfo series(size_t i) const;
+  // The layout of series i restricted to `fields` (every field the series
+  // has that is named there). Empty for i out of range.
+  SeriesLayout Layout(size_t i, const std::vector<std::string>& fields) const;
   // The id of the series with exactly this metric and canonical labels.
   std::optional<size_t> FindSeries(std::string_view metric, const Labels& labels) const;
 
@@ -180,18 +198,29 @@ class Segment {
   absl::Status Load(uint64_t file_size);
   const fb::Series& SeriesAt(size_t i) const;
   // Reads `size` stored bytes at `offset`, checks them against `checksum`
-  // and decompresses them into *raw. `what` names the region in errors.
+  // and decompresses them into *raw. `what` names the region in errors
+  // (called only on an error: names cost a few allocations).
   absl::Status ReadVerified(uint64_t offset, uint32_t size, uint64_t checksum,
-                            uint8_t compression, uint32_t raw_size, std::string_view what,
-                            Scratch* scratch, std::string* raw) const;
+                            uint8_t compression, uint32_t raw_size,
+                            absl::FunctionRef<std::string()> what, Scratch* scratch,
+                            std::string* raw) const;
   // Reads, verifies and decodes timestamp chunk `chunk` into
   // scratch->timestamps; `what` names it in errors.
-  absl::Status ReadChunk(uint32_t chunk, std::string_view what, Scratch* scratch) const;
+  absl::Status ReadChunk(uint32_t chunk, absl::FunctionRef<std::string()> what,
+                         Scratch* scratch) const;
   std::string BlockName(const fb::Series& series, size_t b) const;
+
+  // The last timestamp chunk ReadSeries decoded. Series stamped alike share
+  // chunks, so a query over many of them decodes each chunk once.
+  bool CachedChunk(uint32_t chunk, std::vector<int64_t>* ts) const;
+  void RememberChunk(uint32_t chunk, const std::vector<int64_t>& ts) const;
 
   const std::string path_;
   const std::unique_ptr<RandomAccessFile> file_;
   mutable std::mutex file_mu_;  // RandomAccessFile is not thread-safe
+  mutable std::mutex chunk_cache_mu_;
+  mutable uint32_t cached_chunk_ = UINT32_MAX;  // guarded by chunk_cache_mu_
+  mutable std::vector<int64_t> cached_timestamps_;  // guarded by chunk_cache_mu_
   std::unique_ptr<uint64_t[]> footer_storage_;  // 8-aligned for FlatBuffers
   const fb::Footer* footer_ = nullptr;
   uint64_t footer_offset_ = 0;

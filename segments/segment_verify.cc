@@ -120,8 +120,8 @@ absl::Status Segment::VerifyAll() const {
   if (pos != summary_.file_size) return fail("regions do not end at the end of the file");
   for (uint32_t c = 0; c < chunks.size(); ++c) {
     if (!chunk_used[c]) return fail(absl::StrCat("timestamp chunk ", c, " is used by no block"));
-    VARVE_RETURN_IF_ERROR(ReadChunk(c, absl::StrCat("segment ", path_, ": timestamp chunk ", c),
-                                    &scratch));
+    VARVE_RETURN_IF_ERROR(ReadChunk(
+        c, [&] { return absl::StrCat("segment ", path_, ": timestamp chunk ", c); }, &scratch));
   }
 
   // Every block decodes to what the footer says.
@@ -133,7 +133,8 @@ absl::Status Segment::VerifyAll() const {
       const std::string where = BlockName(s, b);
       VARVE_RETURN_IF_ERROR(ReadVerified(block.offset(), block.size(), block.checksum(),
                                          static_cast<uint8_t>(block.compression()),
-                                         block.raw_size(), where, &scratch, &scratch.raw));
+                                         block.raw_size(), [&] { return where; }, &scratch,
+                                         &scratch.raw));
       for (uint32_t k = 0; k < block.column_count(); ++k) {
         const fb::BlockColumn& entry = *s.block_columns()->Get(block.first_column() + k);
         const fb::Column& meta = *s.columns()->Get(entry.column());
