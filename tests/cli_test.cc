@@ -1,18 +1,21 @@
 // The `varve` command line, driven as a user would: exit codes, outputs,
-// the rejected-lines files, and round trips between ingest, scan and the
-// wal commands.
+// the rejected-lines files, round trips between ingest, scan and the wal
+// commands, and the results of `varve query` in each of its formats.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "testing/temp_dir.h"
@@ -495,6 +498,373 @@ TEST_F(CliTest, ScanOverAQuarantinedSegmentWarnsAndExitsThree) {
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
   r = Varve({"verify", "--store", store});
   EXPECT_EQ(r.exit_code, 1) << Explain(r);
+}
+
+
+// ---- varve query ----
+
+// Two rooms over two hours, and one point before 1970 for the rounding of
+// --epoch. 2024-03-01T00:00:00Z is 1709251200 s after the epoch.
+constexpr int64_t kMarch1Seconds = 1709251200;
+constexpr char kRooms[] =
+    R"({"metric":"room","labels":{"host":"a","site":"north"},"ts":"2024-03-01T10:00:00Z",)"
+    R"("fields":{"temp":20.0,"people":3,"note":"open"}})"
+    "\n"
+    R"({"metric":"room","labels":{"host":"a","site":"north"},"ts":"2024-03-01T10:30:00.25Z",)"
+    R"("fields":{"temp":21.5,"people":5}})"
+    "\n"
+    R"({"metric":"room","labels":{"host":"a","site":"north"},"ts":"2024-03-01T11:15:00Z",)"
+    R"("fields":{"temp":23.0,"people":4,"note":"warm, \"very\""}})"
+    "\n"
+    R"({"metric":"room","labels":{"host":"b","site":"south"},"ts":"2024-03-01T10:10:00Z",)"
+    R"("fields":{"temp":18.0,"people":1}})"
+    "\n"
+    R"({"metric":"room","labels":{"host":"b","site":"south"},)"
+    R"("ts":"2024-03-01T11:40:00.000000001Z","fields":{"temp":19.0,"people":2,"note":""}})"
+    "\n"
+    R"({"metric":"early","ts":-1500000000,"fields":{"v":1.0}})"
+    "\n";
+
+class CliQueryTest : public CliTest {
+ protected:
+  // A store holding kRooms, in its log (see CliTest::Ingest).
+  std::string RoomsStore() {
+    const std::string store = temp_.Path("rooms");
+    Ingest(store, {WriteFile("rooms.ndjson", kRooms)});
+    return store;
+  }
+
+  // Runs `varve query --store store args...`.
+  ProcessResult Query(const std::string& store, std::vector<std::string> args,
+                      const std::optional<std::string>& input = std::nullopt) {
+    args.insert(args.begin(), {"query", "--store", store});
+    return Varve(args, input);
+  }
+
+  // The standard output of a query that must succeed with nothing on
+  // standard error.
+  std::string QueryOut(const std::string& store, std::vector<std::string> args,
+                       const std::optional<std::string>& input = std::nullopt) {
+    ProcessResult r = Query(store, std::move(args), input);
+    EXPECT_EQ(r.exit_code, 0) << Explain(r);
+    EXPECT_EQ(r.err, "") << Explain(r);
+    return r.out;
+  }
+};
+
+TEST_F(CliQueryTest, CsvHasHeaderRfc3339NanosFloatsWithPointAndNullAsEmptyField) {
+  const std::string store = RoomsStore();
+  // A null note is an empty field; the empty string is "" and a note with
+  // a comma and quotes is quoted as RFC 4180 says.
+  EXPECT_EQ(QueryOut(store, {"--format", "csv", "SELECT temp, people, note FROM room"}),
+            "time,temp,people,note\n"
+            "2024-03-01T10:00:00.000000000Z,20.0,3,open\n"
+            "2024-03-01T10:10:00.000000000Z,18.0,1,\n"
+            "2024-03-01T10:30:00.250000000Z,21.5,5,\n"
+            "2024-03-01T11:15:00.000000000Z,23.0,4,\"warm, \"\"very\"\"\"\n"
+            "2024-03-01T11:40:00.000000001Z,19.0,2,\"\"\n");
+}
+
+TEST_F(CliQueryTest, NdjsonIsOneObjectPerRowAndTheDefaultOffATerminal) {
+  const std::string store = RoomsStore();
+  const std::string query = "SELECT temp, note FROM room WHERE host = 'a'";
+  const std::string expected =
+      R"({"time":"2024-03-01T10:00:00.000000000Z","temp":20.0,"note":"open"})"
+      "\n"
+      R"({"time":"2024-03-01T10:30:00.250000000Z","temp":21.5,"note":null})"
+      "\n"
+      R"({"time":"2024-03-01T11:15:00.000000000Z","temp":23.0,"note":"warm, \"very\""})"
+      "\n";
+  EXPECT_EQ(QueryOut(store, {"--format", "ndjson", query}), expected);
+  // The test's pipe is not a terminal.
+  EXPECT_EQ(QueryOut(store, {query}), expected);
+}
+
+TEST_F(CliQueryTest, JsonIsOneDocumentWithColumnsAndRows) {
+  const std::string store = RoomsStore();
+  EXPECT_EQ(QueryOut(store, {"--format", "json", "SELECT temp, note FROM room WHERE host = 'b'"}),
+            R"({"columns":["time","temp","note"],"rows":[)"
+            "\n"
+            R"(["2024-03-01T10:10:00.000000000Z",18.0,null],)"
+            "\n"
+            R"(["2024-03-01T11:40:00.000000001Z",19.0,""])"
+            "\n"
+            "]}\n");
+  // No rows: still a whole document.
+  EXPECT_EQ(QueryOut(store, {"--format", "json", "SELECT temp FROM room WHERE host = 'z'"}),
+            R"({"columns":["time","temp"],"rows":[]})"
+            "\n");
+}
+
+TEST_F(CliQueryTest, TableHasHeaderRuleAndAlignedValues) {
+  const std::string store = RoomsStore();
+  const std::string out =
+      QueryOut(store, {"--format", "table", "SELECT host, temp, people FROM room"});
+  const std::vector<std::string> lines = Lines(out);
+  ASSERT_EQ(lines.size(), 2u + 5u) << out;
+  std::istringstream header(lines[0]);
+  std::vector<std::string> names;
+  for (std::string name; header >> name;) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"time", "host", "temp", "people"})) << out;
+  // The rule is a run of dashes under each column, two spaces apart.
+  ASSERT_TRUE(std::regex_match(lines[1], std::regex("-+  -+  -+  -+"))) << out;
+  // Every value lies within the span of its column's dashes, on every line.
+  std::vector<std::pair<size_t, size_t>> spans;  // [begin, end) of each column
+  for (size_t i = 0; i < lines[1].size();) {
+    const size_t end = std::min(lines[1].find(' ', i), lines[1].size());
+    spans.emplace_back(i, end);
+    i = end + 2;
+  }
+  ASSERT_EQ(spans.size(), 4u);
+  auto cell = [&](const std::string& line, size_t column) {
+    std::string text = line.substr(spans[column].first, spans[column].second - spans[column].first);
+    text.erase(0, text.find_first_not_of(' '));
+    text.erase(text.find_last_not_of(' ') + 1);
+    return text;
+  };
+  const std::vector<std::vector<std::string>> expected = {
+      {"2024-03-01T10:00:00.000000000Z", "a", "20.0", "3"},
+      {"2024-03-01T10:10:00.000000000Z", "b", "18.0", "1"},
+      {"2024-03-01T10:30:00.250000000Z", "a", "21.5", "5"},
+      {"2024-03-01T11:15:00.000000000Z", "a", "23.0", "4"},
+      {"2024-03-01T11:40:00.000000001Z", "b", "19.0", "2"},
+  };
+  for (size_t row = 0; row < expected.size(); ++row) {
+    const std::string& line = lines[2 + row];
+    for (size_t column = 0; column < 4; ++column) {
+      EXPECT_EQ(cell(line, column), expected[row][column]) << "row " << row << "\n" << out;
+    }
+    // Numbers line up on their last digit.
+    EXPECT_EQ(line.size(), spans[3].second) << out;
+  }
+  EXPECT_EQ(cell(lines[0], 3), "people");
+}
+
+TEST_F(CliQueryTest, EpochPrintsIntegerUnitsRoundedDown) {
+  const std::string store = RoomsStore();
+  const int64_t ten = kMarch1Seconds + 10 * 3600;
+  const int64_t eleven_forty = kMarch1Seconds + 11 * 3600 + 40 * 60;
+  const std::string query = "SELECT temp FROM room WHERE host = 'a' OR host = 'b' AND people = 2";
+  EXPECT_EQ(QueryOut(store, {"--format", "csv", "--epoch", "ms", query}),
+            "time,temp\n" + std::to_string(ten * 1000) + ",20.0\n" +
+                std::to_string((ten + 30 * 60) * 1000 + 250) + ",21.5\n" +
+                std::to_string((ten + 75 * 60) * 1000) + ",23.0\n" +
+                std::to_string(eleven_forty * 1000) + ",19.0\n");  // the extra 1 ns is cut
+  EXPECT_EQ(QueryOut(store, {"--format", "csv", "--epoch", "s", query}),
+            "time,temp\n" + std::to_string(ten) + ",20.0\n" + std::to_string(ten + 30 * 60) +
+                ",21.5\n" + std::to_string(ten + 75 * 60) + ",23.0\n" +
+                std::to_string(eleven_forty) + ",19.0\n");
+  // In JSON the epoch time is a number, not a string.
+  EXPECT_EQ(QueryOut(store, {"--format", "ndjson", "--epoch", "s",
+                             "SELECT temp FROM room WHERE people = 1"}),
+            R"({"time":)" + std::to_string(ten + 10 * 60) + R"(,"temp":18.0})" + "\n");
+  // Before 1970, rounding down goes away from zero: -1.5 s is -2 s.
+  const std::string early = "SELECT v FROM early";
+  EXPECT_EQ(QueryOut(store, {"--format", "csv", "--epoch", "s", early}), "time,v\n-2,1.0\n");
+  EXPECT_EQ(QueryOut(store, {"--format", "csv", "--epoch", "ms", early}), "time,v\n-1500,1.0\n");
+  EXPECT_EQ(QueryOut(store, {"--format", "csv", early}),
+            "time,v\n1969-12-31T23:59:58.500000000Z,1.0\n");
+}
+
+TEST_F(CliQueryTest, AggregateGroupedByTimeAndLabel) {
+  const std::string store = RoomsStore();
+  // north 10h: temps 20.0 and 21.5, people 3 + 5, one note; 11h: 23.0, 4,
+  // one note. south 10h: 18.0, 1, no note (count 0); 11h: 19.0, 2, the
+  // empty note counts.
+  EXPECT_EQ(QueryOut(store, {"--format", "csv",
+                             "SELECT mean(temp), sum(people), count(note) FROM room "
+                             "GROUP BY time(1h), site"}),
+            "time,site,mean(temp),sum(people),count(note)\n"
+            "2024-03-01T10:00:00.000000000Z,north,20.75,8,1\n"
+            "2024-03-01T11:00:00.000000000Z,north,23.0,4,1\n"
+            "2024-03-01T10:00:00.000000000Z,south,18.0,1,0\n"
+            "2024-03-01T11:00:00.000000000Z,south,19.0,2,1\n");
+}
+
+TEST_F(CliQueryTest, ShowStatementsListWhatTheStoreHolds) {
+  const std::string store = RoomsStore();
+  EXPECT_EQ(QueryOut(store, {"--format", "csv", "SHOW FIELD KEYS"}),
+            "metric,field,type\n"
+            "early,v,float\n"
+            "room,note,string\n"
+            "room,people,integer\n"
+            "room,temp,float\n");
+  EXPECT_EQ(QueryOut(store, {"--format", "ndjson", "SHOW SERIES FROM room WHERE site = 'south'"}),
+            R"({"key":"room,host=b,site=south"})"
+            "\n");
+}
+
+TEST_F(CliQueryTest, StatementsFromStandardInputRunInOrder) {
+  const std::string store = RoomsStore();
+  // Two statements on the first line, one on the second, and one spread
+  // over two lines inside its parentheses.
+  const std::string input =
+      "SHOW METRICS; SHOW LABEL KEYS FROM room\n"
+      "SELECT max(temp) FROM room GROUP BY host\n"
+      "SELECT min(\ntemp) FROM room;\n";
+  EXPECT_EQ(QueryOut(store, {"--format", "csv"}, input),
+            "name\nearly\nroom\n"
+            "\n"
+            "key\nhost\nsite\n"
+            "\n"
+            "time,host,max(temp)\n"
+            "2024-03-01T11:15:00.000000000Z,a,23.0\n"
+            "2024-03-01T11:40:00.000000001Z,b,19.0\n"
+            "\n"
+            "time,min(temp)\n"
+            "2024-03-01T10:10:00.000000000Z,18.0\n");
+  // NDJSON results follow one another without a separator.
+  EXPECT_EQ(QueryOut(store, {"--format", "ndjson"}, std::string("SHOW METRICS;SHOW METRICS\n")),
+            R"({"name":"early"})"
+            "\n"
+            R"({"name":"room"})"
+            "\n"
+            R"({"name":"early"})"
+            "\n"
+            R"({"name":"room"})"
+            "\n");
+}
+
+TEST_F(CliQueryTest, StandardInputStopsAtFirstBadStatementNamingItsLine) {
+  const std::string store = RoomsStore();
+  ProcessResult r = Query(store, {"--format", "csv"},
+                          std::string("SHOW METRICS\nSELECT max(temp) FROM room WHERE\nSHOW "
+                                      "LABEL KEYS\n"));
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_EQ(r.out, "name\nearly\nroom\n") << Explain(r);  // the first ran, the third did not
+  EXPECT_NE(r.err.find("line 1, column 33:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 2 of standard input"), std::string::npos) << r.err;
+}
+
+TEST_F(CliQueryTest, TimingWithRepeatReportsEachRunAndTheMedianAndPrintsOnce) {
+  const std::string store = RoomsStore();
+  ProcessResult r =
+      Query(store, {"--format", "csv", "--timing", "--repeat", "3", "SELECT max(temp) FROM room"});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.out, "time,max(temp)\n2024-03-01T11:15:00.000000000Z,23.0\n");
+  const std::vector<std::string> lines = Lines(r.err);
+  ASSERT_EQ(lines.size(), 4u) << r.err;
+  std::vector<double> runs;
+  for (int i = 0; i < 3; ++i) {
+    std::smatch m;
+    const std::regex run("run " + std::to_string(i + 1) + R"(: (\d+\.\d{3}) ms)");
+    ASSERT_TRUE(std::regex_match(lines[i], m, run)) << r.err;
+    runs.push_back(std::stod(m[1].str()));
+  }
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(lines[3], m, std::regex(R"(median: (\d+\.\d{3}) ms)"))) << r.err;
+  std::sort(runs.begin(), runs.end());
+  EXPECT_DOUBLE_EQ(std::stod(m[1].str()), runs[1]) << r.err;
+
+  // Timing alone: one run, no median.
+  r = Query(store, {"--format", "csv", "--timing", "SELECT max(temp) FROM room"});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_TRUE(std::regex_match(r.err, std::regex(R"(run 1: \d+\.\d{3} ms\n)"))) << r.err;
+  // Repeating without timing prints nothing on standard error.
+  r = Query(store, {"--format", "csv", "--repeat", "2", "SELECT max(temp) FROM room"});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out, "time,max(temp)\n2024-03-01T11:15:00.000000000Z,23.0\n");
+}
+
+TEST_F(CliQueryTest, ParseErrorExitsOneWithLineColumnAndCaret) {
+  const std::string store = RoomsStore();
+  ProcessResult r = Query(store, {"--format", "csv", "SELECT max(temp) WHERE host = 'a'"});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_EQ(r.out, "");
+  const std::vector<std::string> lines = Lines(r.err);
+  ASSERT_EQ(lines.size(), 3u) << r.err;
+  EXPECT_TRUE(lines[0].starts_with("varve query: line 1, column 18: ")) << r.err;
+  EXPECT_NE(lines[0].find("WHERE"), std::string::npos) << r.err;
+  EXPECT_EQ(lines[1], "  SELECT max(temp) WHERE host = 'a'");
+  EXPECT_EQ(lines[2], "  " + std::string(17, ' ') + "^");  // under the W of WHERE
+}
+
+TEST_F(CliQueryTest, StoreThatDoesNotExistExitsOneNamingItAndIsNotCreated) {
+  const std::string store = temp_.Path("absent");
+  ProcessResult r = Query(store, {"SHOW METRICS"});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(r.err.starts_with("varve query: ")) << r.err;
+  EXPECT_NE(r.err.find(store), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+  EXPECT_FALSE(Env::Default()->FileExists(store)) << "a read-only query created " << store;
+}
+
+TEST_F(CliQueryTest, HelpExitsZeroAndBadOptionsExitOne) {
+  ProcessResult r = Varve({"query", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_NE(r.out.find("Usage:"), std::string::npos) << Explain(r);
+  EXPECT_NE(r.out.find("--format"), std::string::npos) << Explain(r);
+  const std::string store = RoomsStore();
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--format", "xml", "SHOW METRICS"},
+           {"--epoch", "min", "SHOW METRICS"},
+           {"--repeat", "0", "SHOW METRICS"}}) {
+    r = Query(store, args);
+    EXPECT_EQ(r.exit_code, 1) << Explain(r);
+    EXPECT_TRUE(r.err.starts_with("varve query: ")) << Explain(r);
+    EXPECT_EQ(r.out, "") << Explain(r);
+  }
+  r = Varve({"query", "SHOW METRICS"});  // no --store
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_FALSE(r.err.empty()) << Explain(r);
+}
+
+// `varve ingest` without --keep-log seals its points into a segment at
+// exit. Two runs make two segments, each holding part of both hours, and
+// the second overwrites one point of the first.
+TEST_F(CliQueryTest, GroupByTimeOverSealedSegmentsGivesHandComputedNumbers) {
+  const std::string store = temp_.Path("sealed");
+  const std::string first = WriteFile(
+      "first.ndjson",
+      R"({"metric":"m","labels":{"h":"x"},"ts":"2024-03-01T10:00:00Z","fields":{"v":1.5,"n":1}})"
+      "\n"
+      R"({"metric":"m","labels":{"h":"x"},"ts":"2024-03-01T10:20:00Z","fields":{"v":2.5,"n":2}})"
+      "\n"
+      R"({"metric":"m","labels":{"h":"y"},"ts":"2024-03-01T11:00:00Z","fields":{"v":4.0,"n":3}})"
+      "\n");
+  const std::string second = WriteFile(
+      "second.ndjson",
+      // Overwrites x at 10:20 (v 2.5 -> 6.5, n 2 -> 20).
+      R"({"metric":"m","labels":{"h":"x"},"ts":"2024-03-01T10:20:00Z","fields":{"v":6.5,"n":20}})"
+      "\n"
+      R"({"metric":"m","labels":{"h":"y"},"ts":"2024-03-01T10:59:59.999999999Z",)"
+      R"("fields":{"v":-1.0,"n":4}})"
+      "\n"
+      R"({"metric":"m","labels":{"h":"x"},"ts":"2024-03-01T11:30:00Z","fields":{"v":3.0,"n":5}})"
+      "\n"
+      R"({"metric":"m","labels":{"h":"x"},"ts":"2024-03-01T13:00:00Z","fields":{"v":10.0,"n":6}})"
+      "\n");
+  for (const std::string& input : {first, second}) {
+    ProcessResult r = Varve({"ingest", "--store", store, "--quiet", input});
+    ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  }
+  auto segments = Env::Default()->GetChildren(store + "/segments");
+  ASSERT_TRUE(segments.ok()) << segments.status();
+  EXPECT_EQ(std::count_if(segments->begin(), segments->end(),
+                          [](const std::string& n) { return n.ends_with(".seg"); }),
+            2);
+
+  // 10h: v 1.5, 6.5, -1.0 (sum 7.0, min -1.0, max 6.5), n 1 + 20 + 4 = 25.
+  // 11h: v 4.0 and 3.0 (sum 7.0), n 3 + 5 = 8. 12h: empty. 13h: v 10.0, n 6.
+  const std::string query =
+      "SELECT count(v), sum(v), min(v), max(v), sum(n) FROM m GROUP BY time(1h)";
+  EXPECT_EQ(QueryOut(store, {"--format", "csv", query}),
+            "time,count(v),sum(v),min(v),max(v),sum(n)\n"
+            "2024-03-01T10:00:00.000000000Z,3,7.0,-1.0,6.5,25\n"
+            "2024-03-01T11:00:00.000000000Z,2,7.0,3.0,4.0,8\n"
+            "2024-03-01T12:00:00.000000000Z,,,,,\n"
+            "2024-03-01T13:00:00.000000000Z,1,10.0,10.0,10.0,6\n");
+  // By host as well: x 10h holds 1.5 and the overwritten 6.5.
+  EXPECT_EQ(QueryOut(store, {"--format", "csv",
+                             "SELECT sum(v), sum(n) FROM m WHERE time >= '2024-03-01T10:00:00Z' "
+                             "AND time < '2024-03-01T12:00:00Z' GROUP BY time(1h), h"}),
+            "time,h,sum(v),sum(n)\n"
+            "2024-03-01T10:00:00.000000000Z,x,8.0,21\n"
+            "2024-03-01T11:00:00.000000000Z,x,3.0,5\n"
+            "2024-03-01T10:00:00.000000000Z,y,-1.0,4\n"
+            "2024-03-01T11:00:00.000000000Z,y,4.0,3\n");
 }
 
 }  // namespace
