@@ -108,11 +108,12 @@ void Accumulator::AddZone(Func func, FieldType type, const segments::ZoneMap& zo
     float_max_ = std::max(float_max_, zone.float_max);
   } else if (type == FieldType::kInt) {
     count_ += zone.count;
+    // (Callers pass no zone whose sum overflowed: its low bits are no sum.)
     if (zone.int_sum_overflow ||
         (!int_sum_overflow_ && __builtin_add_overflow(int_sum_, zone.int_sum, &int_sum_))) {
       int_sum_overflow_ = true;
     }
-    float_sum_ += static_cast<double>(zone.int_sum);
+    if (!zone.int_sum_overflow) float_sum_ += static_cast<double>(zone.int_sum);
     int_min_ = std::min(int_min_, zone.int_min);
     int_max_ = std::max(int_max_, zone.int_max);
     float_min_ = std::min(float_min_, static_cast<double>(zone.int_min));
@@ -214,7 +215,9 @@ void RateTracker::Add(Timestamp ts, double v) {
 
 bool RateTracker::Contribution(Func func, int64_t unit_ns, double* out) const {
   if (n_ < 2 || last_ts_ <= first_ts_) return false;
-  const double per_unit = static_cast<double>(unit_ns) / static_cast<double>(last_ts_ - first_ts_);
+  // In doubles: the two times may lie further apart than int64 reaches.
+  const double elapsed = static_cast<double>(last_ts_) - static_cast<double>(first_ts_);
+  const double per_unit = static_cast<double>(unit_ns) / elapsed;
   if (func == Func::kRate) {
     *out = increase_ * per_unit;
     return true;

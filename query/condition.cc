@@ -133,9 +133,12 @@ void DenseColumn::Build(const segments::SealColumn* c, size_t rows) {
 
 namespace {
 
-// Whether some value in [lo, hi] can satisfy `op v`. long double holds
-// every int64 and every double exactly, so integer zones compare exactly.
-bool RangeMay(long double lo, long double hi, Op op, long double v) {
+// Whether some value in [lo, hi] can satisfy `op v`. The bounds and `v` are
+// converted as CompareField converts a row's value and the literal, so a
+// block is ruled out only where every row would be (the conversions keep
+// order, so the converted bounds still bound the converted values).
+template <typename T>
+bool RangeMay(T lo, T hi, Op op, T v) {
   switch (op) {
     case Op::kEq: return lo <= v && v <= hi;
     case Op::kNe: return !(lo == v && hi == v);
@@ -164,19 +167,17 @@ bool Possible(const Node& node, const Labels& labels,
   const FieldZone* z = zones[node.field];
   // No value in the block: every comparison with it is unknown, never true.
   if (z == nullptr || z->zone.count == 0) return false;
-  long double v = 0;
-  if (const double* d = std::get_if<double>(&node.value)) {
-    v = *d;
-  } else if (const int64_t* n = std::get_if<int64_t>(&node.value)) {
-    v = static_cast<long double>(*n);
-  } else {
-    return true;  // strings and bools: the zone map has no bounds for them
-  }
+  const double* d = std::get_if<double>(&node.value);
+  const int64_t* n = std::get_if<int64_t>(&node.value);
+  if (d == nullptr && n == nullptr) return true;  // strings and bools: no bounds
   if (z->type == FieldType::kInt) {
-    return RangeMay(z->zone.int_min, z->zone.int_max, node.op, v);
+    if (n != nullptr) return RangeMay<int64_t>(z->zone.int_min, z->zone.int_max, node.op, *n);
+    return RangeMay<double>(static_cast<double>(z->zone.int_min),
+                            static_cast<double>(z->zone.int_max), node.op, *d);
   }
   if (z->type == FieldType::kFloat) {
-    return RangeMay(z->zone.float_min, z->zone.float_max, node.op, v);
+    return RangeMay<double>(z->zone.float_min, z->zone.float_max, node.op,
+                            d != nullptr ? *d : static_cast<double>(*n));
   }
   return false;  // a number against bools or strings is never true
 }

@@ -451,6 +451,7 @@ struct Item {
   std::string sql;
   Kind kind = Kind::kFloat;
   bool reads_data = true;  // raw selects: the item reads a field
+  std::vector<std::string> fields = {};  // raw selects: the fields it reads
 };
 
 struct CallSpec {
@@ -654,10 +655,15 @@ void GenRawItems(const Dataset& d, const std::vector<std::string>& group_labels,
     const int pick = *rc::gen::inRange(0, 12);
     if (pick <= 5) {
       const std::string f = *rc::gen::element<std::string>("a", "b", "s", "ok");
-      items->push_back(Item{f, f, FieldKind(f), true});
+      items->push_back(Item{f, f, FieldKind(f), true, {f}});
     } else if (pick <= 7) {
       const RawItem& r = kRawArithmetic[*rc::gen::inRange<size_t>(0, std::size(kRawArithmetic))];
-      items->push_back(Item{r.varve, r.sql, r.kind, true});
+      std::vector<std::string> fields;
+      for (const std::string f : {"a", "b"}) {
+        // (The only letters in these expressions are field names.)
+        if (std::string_view(r.varve).find(f) != std::string_view::npos) fields.push_back(f);
+      }
+      items->push_back(Item{r.varve, r.sql, r.kind, true, fields});
     } else if (pick == 8) {
       // A label: only one the metric has, else it is no name at all.
       items->push_back(LabelItem(d.has_dc && *rc::gen::arbitrary<bool>() ? "dc" : "host"));
@@ -675,13 +681,13 @@ void GenRawItems(const Dataset& d, const std::vector<std::string>& group_labels,
         first = false;
       }
       for (const std::string f : {"a", "b", "ok", "s"}) {
-        items->push_back(Item{first ? "*" : "", f, FieldKind(f), true});
+        items->push_back(Item{first ? "*" : "", f, FieldKind(f), true, {f}});
         first = false;
       }
     }
   }
   if (std::none_of(items->begin(), items->end(), [](const Item& i) { return i.reads_data; })) {
-    items->push_back(Item{"a", "a", Kind::kFloat, true});
+    items->push_back(Item{"a", "a", Kind::kFloat, true, {"a"}});
   }
 }
 
@@ -815,9 +821,10 @@ GeneratedQuery GenQuery(const Dataset& d) {
     std::vector<std::string> reads;
     for (const Item& i : items) {
       outputs.push_back(i.sql);
-      if (i.reads_data) reads.push_back(absl::StrCat("(", i.sql, ") IS NOT NULL"));
+      for (const std::string& f : i.fields) reads.push_back(absl::StrCat(f, " IS NOT NULL"));
     }
-    // A row none of whose selected fields has a value is not a row.
+    // A row none of whose selected fields has a value is not a row, even
+    // where an expression over them is null (a / 0).
     conjuncts.push_back(absl::StrCat("(", absl::StrJoin(reads, " OR "), ")"));
     std::string selected;
     for (size_t i = 0; i < outputs.size(); ++i) {

@@ -41,7 +41,8 @@ rc::Gen<Point> GenPoint() {
 }
 
 Record ToRecord(const Point& p) {
-  Record r{.metric = "m", .labels = {{"host", "h" + std::to_string(p.host)}}, .ts = p.ts};
+  Record r{.metric = "m", .labels = {{"host", "h" + std::to_string(p.host)}}, .ts = p.ts,
+           .fields = {}};
   if (p.a) r.fields.push_back({"a", *p.a});
   if (p.b) r.fields.push_back({"b", *p.b});
   return r;
@@ -112,7 +113,7 @@ RC_GTEST_PROP(QueryReadPropertyTest, SealedSummarisedAndNewestBlockReadsMatchASc
 
   const int64_t from = *rc::gen::inRange<int64_t>(0, 60) * kSecond;
   const int64_t to = from + *rc::gen::inRange<int64_t>(1, 80) * kSecond;
-  auto scanned = (*engine)->Read({.metric = "m", .from = from, .to = to});
+  auto scanned = (*engine)->Read({.metric = "m", .matchers = {}, .from = from, .to = to});
   RC_ASSERT(scanned.ok());
   const std::string range =
       " WHERE time >= " + std::to_string(from) + " AND time < " + std::to_string(to);

@@ -16,7 +16,7 @@ absl::StatusOr<std::unique_ptr<QueryResult>> Run(std::string_view text,
   const absl::Time now = options.now == absl::InfinitePast() ? absl::Now() : options.now;
   VARVE_ASSIGN_OR_RETURN(Statement statement, ParseStatement(text, absl::ToUnixNanos(now)));
   if (ShowStatement* show = std::get_if<ShowStatement>(&statement)) {
-    return RunShow(*show, text, std::move(source));
+    return RunShow(*show, text, std::move(source), options);
   }
   VARVE_ASSIGN_OR_RETURN(SelectPlan plan,
                          PlanSelect(std::get<SelectStatement>(statement), text, source.get()));

@@ -11,8 +11,9 @@
 namespace varve::query {
 namespace {
 
-// More buckets than this in one group is refused rather than filled.
-constexpr uint64_t kMaxFilledBuckets = 10'000'000;
+// More buckets than this in one group is refused (with data, or to fill):
+// each costs an accumulator per call or a row.
+constexpr uint64_t kMaxBuckets = 1'000'000;
 
 struct SeriesEntry {
   Labels labels;
@@ -32,14 +33,27 @@ const std::string* FindLabel(const Labels& labels, const std::string& name) {
   return nullptr;
 }
 
-// The start of the bucket holding `ts`: width * floor((ts - offset) / width)
-// + offset, computed without overflow.
-int64_t BucketStart(int64_t ts, int64_t width, int64_t offset) {
+// Buckets are numbered: bucket q holds [q * width + offset, (q + 1) *
+// width + offset). The number of the bucket holding `ts` is
+// floor((ts - offset) / width); it fits in int64 (width >= 1, |offset| <
+// width), while a bucket's start may not (the first bucket can begin before
+// the smallest timestamp), so buckets are keyed by number.
+int64_t BucketIndex(int64_t ts, int64_t width, int64_t offset) {
   const __int128 shifted = static_cast<__int128>(ts) - offset;
   __int128 q = shifted / width;
   if (shifted % width != 0 && shifted < 0) --q;
-  const __int128 start = q * width + offset;
+  return static_cast<int64_t>(q);
+}
+
+__int128 BucketStart(int64_t index, int64_t width, int64_t offset) {
+  return static_cast<__int128>(index) * width + offset;
+}
+
+// A bucket's start as a time cell: clamped to the int64 range.
+int64_t ShownStart(int64_t index, int64_t width, int64_t offset) {
+  const __int128 start = BucketStart(index, width, offset);
   if (start < INT64_MIN) return INT64_MIN;
+  if (start > INT64_MAX) return INT64_MAX;
   return static_cast<int64_t>(start);
 }
 
@@ -82,13 +96,21 @@ class SelectResult;
 
 // One group's aggregation state: accumulators per bucket and call.
 struct GroupState {
-  std::map<int64_t, std::vector<Accumulator>> buckets;
+  std::map<int64_t, std::vector<Accumulator>> buckets;  // by bucket number
   size_t calls = 0;
+  uint64_t max_buckets = kMaxBuckets;
+  bool too_many = false;  // At() was asked for more than max_buckets
   int64_t cached_key = 0;
   std::vector<Accumulator>* cached = nullptr;
+  std::vector<Accumulator> overflow;  // takes values once too_many is set
 
   std::vector<Accumulator>& At(int64_t key) {
     if (cached != nullptr && cached_key == key) return *cached;
+    if (buckets.size() >= max_buckets && buckets.find(key) == buckets.end()) {
+      too_many = true;
+      overflow.assign(calls, Accumulator());
+      return overflow;
+    }
     auto [it, inserted] = buckets.try_emplace(key);
     if (inserted) it->second.resize(calls);
     cached_key = key;
@@ -106,7 +128,6 @@ class SelectResult final : public QueryResult {
         options_(options),
         groups_(std::move(groups)) {
     incomplete_ = source_->Incomplete(plan_.from, plan_.to);
-    for (const ValueExpr& v : plan_.values) reads_data_.push_back(ReadsData(v));
   }
 
   const std::vector<QueryColumn>& columns() const override { return plan_.columns; }
@@ -135,9 +156,9 @@ class SelectResult final : public QueryResult {
 
   // ---- used by the readers ----
   const SelectPlan& plan() const { return plan_; }
+  // The number of the bucket holding `ts` (0 without GROUP BY time).
   int64_t KeyOf(Timestamp ts) const {
-    return plan_.bucket.has_value() ? BucketStart(ts, *plan_.bucket, plan_.bucket_offset)
-                                    : INT64_MIN;
+    return plan_.bucket.has_value() ? BucketIndex(ts, *plan_.bucket, plan_.bucket_offset) : 0;
   }
 
  private:
@@ -187,7 +208,6 @@ class SelectResult final : public QueryResult {
   const std::unique_ptr<DataSource> source_;
   const QueryOptions options_;
   const std::vector<Group> groups_;
-  std::vector<bool> reads_data_;
   bool incomplete_ = false;
   size_t next_group_ = 0;
   std::vector<QueryRow> rows_;
@@ -308,6 +328,7 @@ class AggregateReader final : public SeriesReader {
   void ForEachValue(size_t k, const segments::SealColumn& column, const std::vector<Timestamp>& ts,
                     const std::vector<uint8_t>& keep, const Add& add) {
     const int64_t width = plan_.bucket.value_or(0);
+    const int64_t offset = plan_.bucket_offset;
     Accumulator* acc = nullptr;
     __int128 bucket_end = 0;  // exclusive end of the current bucket
     size_t v = 0;
@@ -318,7 +339,7 @@ class AggregateReader final : public SeriesReader {
       if (acc == nullptr || (width != 0 && ts[r] >= bucket_end)) {
         const int64_t key = result_.KeyOf(ts[r]);
         acc = &state_->At(key)[k];
-        bucket_end = static_cast<__int128>(key) + width;
+        bucket_end = BucketStart(key, width, offset) + width;
       }
       add(*acc, ts[r], i);
     }
@@ -401,9 +422,9 @@ class AggregateReader final : public SeriesReader {
 // Turns one series' rows into result rows.
 class RawReader final : public SeriesReader {
  public:
-  RawReader(const SelectPlan& plan, const SeriesEntry& series, const std::vector<bool>& reads_data,
+  RawReader(const SelectPlan& plan, const SeriesEntry& series,
             std::vector<std::pair<Timestamp, QueryRow>>* out, const Group& group)
-      : plan_(plan), series_(series), reads_data_(reads_data), out_(out), group_(group) {}
+      : plan_(plan), series_(series), out_(out), group_(group) {}
 
   bool TakeSummary(const BlockSummary&) override { return false; }
   bool SkipBlock(const BlockSummary& summary) override {
@@ -426,12 +447,14 @@ class RawReader final : public SeriesReader {
       group_cells.push_back(v.empty() ? QueryCell(std::monostate{}) : QueryCell(v));
     }
     size_t row_index = 0;
+    bool any = false;  // a selected field has a value in the row
     const auto leaf = [&](const ValueExpr& e) -> QueryCell {
       if (e.kind == ValueExpr::Kind::kField) {
         const DenseColumn& d = dense[e.index];
         if (d.column == nullptr) return std::monostate{};
         const int32_t i = d.at(row_index);
         if (i < 0) return std::monostate{};
+        any = true;
         return CellOf(*d.column, static_cast<size_t>(i));
       }
       if (e.kind == ValueExpr::Kind::kLabel) return labels[e.index];
@@ -447,14 +470,13 @@ class RawReader final : public SeriesReader {
       row.cells.reserve(plan_.columns.size());
       row.cells.emplace_back(static_cast<int64_t>(rows.ts[r]));
       row.cells.insert(row.cells.end(), group_cells.begin(), group_cells.end());
-      bool any = false;
+      any = false;
       for (size_t k = 0; k < plan_.values.size(); ++k) {
         const ValueExpr& e = plan_.values[k];
-        QueryCell& cell = row.cells.emplace_back(
+        row.cells.emplace_back(
             e.kind == ValueExpr::Kind::kField || e.kind == ValueExpr::Kind::kLabel
                 ? leaf(e)
                 : Evaluate(e, leaf));
-        if (reads_data_[k] && !IsNull(cell)) any = true;
       }
       // A row none of whose selected fields has a value is not a row.
       if (any) {
@@ -467,7 +489,6 @@ class RawReader final : public SeriesReader {
  private:
   const SelectPlan& plan_;
   const SeriesEntry& series_;
-  const std::vector<bool>& reads_data_;
   std::vector<std::pair<Timestamp, QueryRow>>* out_;
   const Group& group_;
 };
@@ -479,7 +500,7 @@ absl::Status SelectResult::RunGroup(const Group& group) {
 absl::Status SelectResult::RunRaw(const Group& group) {
   std::vector<std::pair<Timestamp, QueryRow>> rows;
   for (const SeriesEntry& series : group.series) {
-    RawReader reader(plan_, series, reads_data_, &rows, group);
+    RawReader reader(plan_, series, &rows, group);
     VARVE_RETURN_IF_ERROR(Read(series, &reader));
   }
   if (group.series.size() > 1) {
@@ -495,9 +516,15 @@ absl::Status SelectResult::RunRaw(const Group& group) {
 absl::Status SelectResult::RunAggregate(const Group& group) {
   GroupState state;
   state.calls = plan_.calls.size();
+  const auto too_many = [&] {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "GROUP BY time makes more than ", state.max_buckets,
+        " buckets in one group; use a wider bucket or a narrower time range"));
+  };
   for (const SeriesEntry& series : group.series) {
     AggregateReader reader(*this, series, &state);
     VARVE_RETURN_IF_ERROR(Read(series, &reader));
+    if (state.too_many) return too_many();
   }
   // Buckets that only ever saw rows without the requested fields hold
   // nothing.
@@ -522,7 +549,9 @@ absl::Status SelectResult::RunAggregate(const Group& group) {
         }
       }
     }
-    Timestamp time = key;
+    Timestamp time = plan_.bucket.has_value()
+                         ? ShownStart(key, *plan_.bucket, plan_.bucket_offset)
+                         : 0;
     if (!plan_.bucket.has_value()) {
       switch (plan_.row_time) {
         case SelectPlan::RowTime::kRangeStart: time = plan_.from_given ? plan_.from : 0; break;
@@ -542,30 +571,29 @@ absl::Status SelectResult::RunAggregate(const Group& group) {
   };
 
   if (!plan_.bucket.has_value()) {
-    emit(INT64_MIN, &state.buckets.begin()->second);
+    emit(0, &state.buckets.begin()->second);
   } else if (plan_.fill.kind == FillOption::Kind::kNone) {
     for (const auto& [key, accs] : state.buckets) emit(key, &accs);
   } else {
-    const int64_t width = *plan_.bucket;
     const int64_t first = plan_.from_given ? KeyOf(plan_.from) : state.buckets.begin()->first;
     const int64_t last = plan_.to_given && plan_.to != INT64_MIN ? KeyOf(plan_.to - 1)
                                                                  : state.buckets.rbegin()->first;
     if (last >= first) {
-      const __int128 count = (static_cast<__int128>(last) - first) / width + 1;
-      if (count > static_cast<__int128>(kMaxFilledBuckets)) {
+      const __int128 count = static_cast<__int128>(last) - first + 1;
+      if (count > static_cast<__int128>(state.max_buckets)) {
         return absl::ResourceExhaustedError(absl::StrCat(
-            "GROUP BY time would fill more than ", kMaxFilledBuckets,
+            "GROUP BY time would fill more than ", state.max_buckets,
             " buckets in one group; narrow the time range or use FILL(none)"));
       }
       auto it = state.buckets.begin();
-      for (__int128 b = first; b <= last; b += width) {
-        const int64_t key = static_cast<int64_t>(b);
+      for (int64_t key = first;; ++key) {
         while (it != state.buckets.end() && it->first < key) ++it;
         if (it != state.buckets.end() && it->first == key) {
           emit(key, &it->second);
         } else {
           emit(key, nullptr);
         }
+        if (key == last) break;
       }
     }
     Fill(&rows, has_data);
@@ -666,11 +694,6 @@ absl::StatusOr<std::unique_ptr<QueryResult>> RunSelect(SelectPlan plan,
       e.labels = std::move(labels);
       entries.push_back(std::move(e));
     }
-    if (options.max_series != 0 && entries.size() > options.max_series) {
-      return absl::ResourceExhaustedError(absl::StrCat("query reads ", entries.size(),
-                                                       " series, more than max_series (",
-                                                       options.max_series, ")"));
-    }
     std::stable_sort(entries.begin(), entries.end(),
                      [](const SeriesEntry& a, const SeriesEntry& b) { return a.key < b.key; });
     for (SeriesEntry& e : entries) {
@@ -686,6 +709,14 @@ absl::StatusOr<std::unique_ptr<QueryResult>> RunSelect(SelectPlan plan,
                                         std::min<uint64_t>(plan.soffset, groups.size())));
     }
     if (plan.slimit.has_value() && groups.size() > *plan.slimit) groups.resize(*plan.slimit);
+    // Counted after SLIMIT/SOFFSET: the series that will be read.
+    uint64_t series = 0;
+    for (const Group& g : groups) series += g.series.size();
+    if (options.max_series != 0 && series > options.max_series) {
+      return absl::ResourceExhaustedError(absl::StrCat("query reads ", series,
+                                                       " series, more than max_series (",
+                                                       options.max_series, ")"));
+    }
   }
   return std::unique_ptr<QueryResult>(
       new SelectResult(std::move(plan), std::move(source), options, std::move(groups)));

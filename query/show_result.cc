@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "query/condition.h"
 #include "query/parser.h"
 #include "re2/re2.h"
@@ -15,11 +16,16 @@ namespace {
 
 class MaterializedResult final : public QueryResult {
  public:
-  MaterializedResult(std::vector<QueryColumn> columns, std::vector<QueryRow> rows)
-      : columns_(std::move(columns)), rows_(std::move(rows)) {}
+  MaterializedResult(std::vector<QueryColumn> columns, std::vector<QueryRow> rows,
+                     uint64_t max_rows)
+      : columns_(std::move(columns)), rows_(std::move(rows)), max_rows_(max_rows) {}
   const std::vector<QueryColumn>& columns() const override { return columns_; }
   absl::StatusOr<bool> Next(QueryRow* row) override {
     if (next_ >= rows_.size()) return false;
+    if (max_rows_ != 0 && next_ >= max_rows_) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("query returns more than max_rows (", max_rows_, ") rows"));
+    }
     *row = std::move(rows_[next_++]);
     return true;
   }
@@ -28,6 +34,7 @@ class MaterializedResult final : public QueryResult {
  private:
   std::vector<QueryColumn> columns_;
   std::vector<QueryRow> rows_;
+  const uint64_t max_rows_;
   size_t next_ = 0;
 };
 
@@ -95,7 +102,14 @@ std::string SeriesKey(const std::string& metric, const Labels& labels) {
 
 absl::StatusOr<std::unique_ptr<QueryResult>> RunShow(const ShowStatement& show,
                                                      std::string_view text,
-                                                     std::unique_ptr<DataSource> source) {
+                                                     std::unique_ptr<DataSource> source,
+                                                     const QueryOptions& options) {
+  if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
+    return absl::CancelledError("query cancelled");
+  }
+  if (options.deadline != absl::InfiniteFuture() && absl::Now() > options.deadline) {
+    return absl::DeadlineExceededError("query passed its deadline");
+  }
   std::vector<QueryColumn> columns;
   std::vector<QueryRow> rows;
   const auto value_column = [&](const char* name) {
@@ -158,7 +172,8 @@ absl::StatusOr<std::unique_ptr<QueryResult>> RunShow(const ShowStatement& show,
       break;
     }
   }
-  return std::unique_ptr<QueryResult>(new MaterializedResult(std::move(columns), std::move(rows)));
+  return std::unique_ptr<QueryResult>(
+      new MaterializedResult(std::move(columns), std::move(rows), options.max_rows));
 }
 
 }  // namespace varve::query

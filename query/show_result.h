@@ -20,7 +20,8 @@ namespace varve::query {
 
 absl::StatusOr<std::unique_ptr<QueryResult>> RunShow(const ShowStatement& statement,
                                                      std::string_view text,
-                                                     std::unique_ptr<DataSource> source);
+                                                     std::unique_ptr<DataSource> source,
+                                                     const QueryOptions& options);
 
 }  // namespace varve::query
 
