@@ -86,6 +86,9 @@ struct SelectPlan {
   uint64_t soffset = 0;
 };
 
+// The condition operator of a parsed comparison operator.
+Condition::Op ToConditionOp(CompareOp op);
+
 // Plans `statement` against `source`'s schema. Errors are InvalidArgument
 // in the parser's format (query/parser.h ErrorAt), pointing into `text`.
 absl::StatusOr<SelectPlan> PlanSelect(const SelectStatement& statement, std::string_view text,

@@ -107,19 +107,6 @@ const Expr* BareIdentifier(const Expr& e) {
   return nullptr;
 }
 
-Condition::Op ToOp(CompareOp op) {
-  switch (op) {
-    case CompareOp::kEq: return Condition::Op::kEq;
-    case CompareOp::kNe: return Condition::Op::kNe;
-    case CompareOp::kLt: return Condition::Op::kLt;
-    case CompareOp::kLe: return Condition::Op::kLe;
-    case CompareOp::kGt: return Condition::Op::kGt;
-    case CompareOp::kGe: return Condition::Op::kGe;
-    case CompareOp::kRegexMatch: return Condition::Op::kMatch;
-    case CompareOp::kRegexNoMatch: return Condition::Op::kNoMatch;
-  }
-  return Condition::Op::kEq;
-}
 
 }  // namespace
 
@@ -181,7 +168,7 @@ absl::StatusOr<Condition::Node> Planner::Compile(const Cond& cond) {
       return node;
     case Cond::Kind::kCompare: break;
   }
-  node.op = ToOp(cond.op);
+  node.op = ToConditionOp(cond.op);
   const bool regex = std::holds_alternative<Cond::Regex>(cond.value);
   const bool text = std::holds_alternative<std::string>(cond.value);
   if (regex) {
@@ -545,6 +532,20 @@ absl::StatusOr<SelectPlan> Planner::Plan() {
     plan_.summaries = summaries && plan_.row_time == SelectPlan::RowTime::kRangeStart;
   }
   return std::move(plan_);
+}
+
+Condition::Op ToConditionOp(CompareOp op) {
+  switch (op) {
+    case CompareOp::kEq: return Condition::Op::kEq;
+    case CompareOp::kNe: return Condition::Op::kNe;
+    case CompareOp::kLt: return Condition::Op::kLt;
+    case CompareOp::kLe: return Condition::Op::kLe;
+    case CompareOp::kGt: return Condition::Op::kGt;
+    case CompareOp::kGe: return Condition::Op::kGe;
+    case CompareOp::kRegexMatch: return Condition::Op::kMatch;
+    case CompareOp::kRegexNoMatch: return Condition::Op::kNoMatch;
+  }
+  return Condition::Op::kEq;
 }
 
 absl::StatusOr<SelectPlan> PlanSelect(const SelectStatement& statement, std::string_view text,

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "query/condition.h"
 #include "query/parser.h"
+#include "query/plan.h"
 #include "re2/re2.h"
 #include "util/absl_compat.h"
 #include "util/status_macros.h"
@@ -66,16 +67,7 @@ absl::StatusOr<Condition::Node> CompileLabels(const Cond& cond, std::string_view
   }
   node.kind = Condition::Node::Kind::kLabel;
   node.label = cond.name;
-  switch (cond.op) {
-    case CompareOp::kEq: node.op = Condition::Op::kEq; break;
-    case CompareOp::kNe: node.op = Condition::Op::kNe; break;
-    case CompareOp::kLt: node.op = Condition::Op::kLt; break;
-    case CompareOp::kLe: node.op = Condition::Op::kLe; break;
-    case CompareOp::kGt: node.op = Condition::Op::kGt; break;
-    case CompareOp::kGe: node.op = Condition::Op::kGe; break;
-    case CompareOp::kRegexMatch: node.op = Condition::Op::kMatch; break;
-    case CompareOp::kRegexNoMatch: node.op = Condition::Op::kNoMatch; break;
-  }
+  node.op = ToConditionOp(cond.op);
   if (const std::string* s = std::get_if<std::string>(&cond.value)) {
     node.value = *s;
   } else if (const Cond::Regex* r = std::get_if<Cond::Regex>(&cond.value)) {
