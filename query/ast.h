@@ -78,7 +78,7 @@ struct Cond {
   enum class Kind { kAnd, kOr, kNot, kCompare, kTime };
   Kind kind = Kind::kCompare;
   size_t pos = 0;
-  std::vector<CondPtr> children;  // kAnd/kOr: two; kNot: one
+  std::vector<CondPtr> children;  // kAnd/kOr: two or more; kNot: one
 
   // kCompare: `name op value`, where name is a label or a field (the planner
   // decides which). kRegexMatch/kRegexNoMatch take a regex value.

@@ -600,7 +600,14 @@ class Parser {
     return cond;
   }
 
+  // A chain `a OR b OR c` becomes one node with three children rather than
+  // a tree as deep as the chain, so that the stages that walk conditions
+  // recursively never go deeper than the nesting of parentheses and NOT.
   static CondPtr MakeJunction(Cond::Kind kind, CondPtr lhs, CondPtr rhs) {
+    if (lhs->kind == kind) {
+      lhs->children.push_back(std::move(rhs));
+      return lhs;
+    }
     CondPtr cond = MakeCond(kind, lhs->pos);
     cond->children.push_back(std::move(lhs));
     cond->children.push_back(std::move(rhs));

@@ -335,11 +335,11 @@ TEST(ParserTest, TsbsMaxWithTimeRange) {
   EXPECT_EQ(s.metric_pos, 28u);
   ASSERT_NE(s.where, nullptr);
   EXPECT_EQ(Tree(*s.where),
-            "(and (and (= hostname 'host_1') (>= time 1451606400000000000)) "
+            "(and (= hostname 'host_1') (>= time 1451606400000000000) "
             "(< time 1451610000000000000))");
   EXPECT_EQ(s.where->pos, 38u);
-  EXPECT_EQ(s.where->children[1]->pos, text.find("time <"));
-  EXPECT_EQ(s.where->children[1]->when.pos, text.find("'2016-01-01T01"));
+  EXPECT_EQ(s.where->children[2]->pos, text.find("time <"));
+  EXPECT_EQ(s.where->children[2]->when.pos, text.find("'2016-01-01T01"));
   EXPECT_EQ(s.group_time, kMinute);
   EXPECT_EQ(s.group_offset, 0);
   EXPECT_EQ(s.group_time_pos, text.find("time(1m)"));
@@ -561,7 +561,10 @@ TEST(ConditionTest, AndBindsTighterThanOrAndNotTighterStill) {
   EXPECT_EQ(WhereTree("NOT a = 1 AND b = 2"), "(and (not (= a i1)) (= b i2))");
   EXPECT_EQ(WhereTree("NOT (a = 1 AND b = 2)"), "(not (and (= a i1) (= b i2)))");
   EXPECT_EQ(WhereTree("NOT NOT a = 1"), "(not (not (= a i1)))");
-  EXPECT_EQ(WhereTree("a = 1 OR b = 2 OR c = 3"), "(or (or (= a i1) (= b i2)) (= c i3))");
+  // A chain is one node, however long (so no stage recurses along it).
+  EXPECT_EQ(WhereTree("a = 1 OR b = 2 OR c = 3"), "(or (= a i1) (= b i2) (= c i3))");
+  EXPECT_EQ(WhereTree("a = 1 AND (b = 2 AND c = 3) AND d = 4"),
+            "(and (= a i1) (and (= b i2) (= c i3)) (= d i4))");
 }
 
 TEST(ConditionTest, OperatorsAndValues) {
