@@ -98,6 +98,13 @@ void KeepOnlyExtremeBlocks(bool latest, Timestamp from, Timestamp to,
   std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
     return latest ? max_of(a) > max_of(b) : min_of(a) < min_of(b);
   });
+  // Per source, the index in `fields` of each of its layout's fields.
+  std::vector<std::vector<size_t>> field_of(stored.size());
+  for (size_t s = 0; s < stored.size(); ++s) {
+    for (std::string_view name : stored[s].layout.fields) {
+      field_of[s].push_back(field_index(std::string(name)));
+    }
+  }
   for (const Candidate& c : candidates) {
     const segments::SeriesLayout& layout = stored[c.source].layout;
     const Timestamp min_ts = min_of(c), max_ts = max_of(c);
@@ -105,7 +112,7 @@ void KeepOnlyExtremeBlocks(bool latest, Timestamp from, Timestamp to,
     bool needed = false;
     for (size_t k = 0; k < width; ++k) {
       if (layout.zones[c.block * width + k].count == 0) continue;
-      const size_t f = field_index(std::string(layout.fields[k]));
+      const size_t f = field_of[c.source][k];
       if (f >= fields.size()) continue;
       if (latest ? max_ts >= best[f] : min_ts <= best[f]) {
         needed = true;
@@ -250,6 +257,21 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
               out.columns[k].name = block.columns[k].name;
               out.columns[k].type = block.columns[k].type;
             }
+          }
+          if (out.ts.empty()) {
+            // The first block: whole-vector copies (vector<bool> copies by
+            // word; inserting copies bit by bit).
+            out.ts = block.timestamps;
+            for (size_t k = 0; k < block.columns.size(); ++k) {
+              const segments::DecodedColumn& from_block = block.columns[k];
+              segments::SealColumn& column = out.columns[k];
+              column.present = from_block.present;
+              column.floats = from_block.floats;
+              column.ints = from_block.ints;
+              column.bools = from_block.bools;
+              column.strings = from_block.strings;
+            }
+            return true;
           }
           out.ts.insert(out.ts.end(), block.timestamps.begin(), block.timestamps.end());
           for (size_t k = 0; k < block.columns.size(); ++k) {
