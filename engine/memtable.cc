@@ -269,7 +269,8 @@ void MemTable::DeclareField(std::string_view metric, const Labels& labels,
 }
 
 bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
-                             segments::SealSeries* out) {
+                             segments::SealSeries* out,
+                             const std::vector<std::string>* fields) {
   out->metric = series->metric;
   out->labels = series->labels;
   out->ts.clear();
@@ -277,6 +278,10 @@ bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
   std::vector<MemColumn*> columns;
   std::vector<size_t> pos;
   for (auto& c : series->columns) {
+    if (fields != nullptr &&
+        std::find(fields->begin(), fields->end(), c->name) == fields->end()) {
+      continue;
+    }
     points_ -= c->Normalize();
     const size_t begin = c->LowerBound(from);
     if (begin < c->size() && c->ts[begin] < to) {
@@ -348,13 +353,14 @@ absl::Status MemTable::ForEachSeries(
 }
 
 bool MemTable::ReadSeries(std::string_view metric, const Labels& labels, Timestamp from,
-                          Timestamp to, segments::SealSeries* out) {
+                          Timestamp to, segments::SealSeries* out,
+                          const std::vector<std::string>* fields) {
   std::lock_guard<std::mutex> lock(mu_);
   key_scratch_.clear();
   AppendSeriesKey(metric, labels, &key_scratch_);
   auto it = series_.find(key_scratch_);
   if (it == series_.end()) return false;
-  return ResolveSeries(it->second.get(), from, to, out);
+  return ResolveSeries(it->second.get(), from, to, out, fields);
 }
 
 std::vector<Labels> MemTable::MatchSeries(std::string_view metric,

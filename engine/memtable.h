@@ -118,9 +118,11 @@ class MemTable {
       const std::function<absl::Status(segments::SealSeries&&)>& visit);
 
   // The resolved rows of one series in [from, to) (columns sorted by name,
-  // only columns with a value in range); false if it has none there.
+  // only columns with a value in range, and of those only the ones named
+  // in `fields` when it is given); false if it has none there.
   bool ReadSeries(std::string_view metric, const Labels& labels, Timestamp from,
-                  Timestamp to, segments::SealSeries* out);
+                  Timestamp to, segments::SealSeries* out,
+                  const std::vector<std::string>* fields = nullptr);
 
   // Labels of the series of `metric` that `matchers` accept and that
   // exist here (with values, or only declared), sorted.
@@ -145,9 +147,12 @@ class MemTable {
                     uint64_t* conflicts, std::vector<NewField>* new_fields)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // Resolves one series' columns in [from, to) into *out.
+  // Resolves one series' columns in [from, to) into *out (those named in
+  // `fields`, if given).
   bool ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
-                     segments::SealSeries* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                     segments::SealSeries* out,
+                     const std::vector<std::string>* fields = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   MemSeries* FindOrAddSeries(std::string_view metric, const Labels& labels)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NoteSequence(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -35,17 +35,10 @@ void MarkExclusive(std::vector<Span>* spans) {
   }
 }
 
-// Keeps only the requested columns of `rows` (columns sorted by name).
-void KeepFields(const std::vector<std::string>& fields, segments::SealSeries* rows) {
-  std::erase_if(rows->columns, [&](const segments::SealColumn& c) {
-    return std::find(fields.begin(), fields.end(), c.name) == fields.end();
-  });
-}
-
 uint64_t PresentCount(const segments::SealSeries& rows) {
   uint64_t n = 0;
   for (const segments::SealColumn& c : rows.columns) {
-    n += c.floats.size() + c.ints.size() + c.bools.size() + c.strings.size();
+    n += c.value_count();
   }
   return n;
 }
@@ -180,8 +173,7 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
   std::vector<segments::SealSeries> buffered;
   const auto read_buffer = [&](MemTable* table) {
     segments::SealSeries rows;
-    if (table->ReadSeries(metric, labels, from, to, &rows)) {
-      KeepFields(fields, &rows);
+    if (table->ReadSeries(metric, labels, from, to, &rows, &fields)) {
       buffered.push_back(std::move(rows));
     }
   };
@@ -246,50 +238,11 @@ absl::Status EngineQuerySource::ReadSeries(const std::string& metric, const Labe
   // Everything else is decoded and merged.
   std::vector<segments::SealSeries> decoded(stored.size());
   for (size_t s = 0; s < stored.size(); ++s) {
-    segments::SealSeries& out = decoded[s];
     const std::vector<bool>& skip = dropped[s];
-    VARVE_RETURN_IF_ERROR(stored[s].segment->ReadSeries(
-        stored[s].id, from, to, fields,
-        [&](const segments::DecodedBlock& block) {
-          if (out.columns.empty()) {
-            out.columns.resize(block.columns.size());
-            for (size_t k = 0; k < block.columns.size(); ++k) {
-              out.columns[k].name = block.columns[k].name;
-              out.columns[k].type = block.columns[k].type;
-            }
-          }
-          if (out.ts.empty()) {
-            // The first block: whole-vector copies (vector<bool> copies by
-            // word; inserting copies bit by bit).
-            out.ts = block.timestamps;
-            for (size_t k = 0; k < block.columns.size(); ++k) {
-              const segments::DecodedColumn& from_block = block.columns[k];
-              segments::SealColumn& column = out.columns[k];
-              column.present = from_block.present;
-              column.floats = from_block.floats;
-              column.ints = from_block.ints;
-              column.bools = from_block.bools;
-              column.strings = from_block.strings;
-            }
-            return true;
-          }
-          out.ts.insert(out.ts.end(), block.timestamps.begin(), block.timestamps.end());
-          for (size_t k = 0; k < block.columns.size(); ++k) {
-            const segments::DecodedColumn& from_block = block.columns[k];
-            segments::SealColumn& column = out.columns[k];
-            column.present.insert(column.present.end(), from_block.present.begin(),
-                                  from_block.present.end());
-            column.floats.insert(column.floats.end(), from_block.floats.begin(),
-                                 from_block.floats.end());
-            column.ints.insert(column.ints.end(), from_block.ints.begin(), from_block.ints.end());
-            column.bools.insert(column.bools.end(), from_block.bools.begin(),
-                                from_block.bools.end());
-            column.strings.insert(column.strings.end(), from_block.strings.begin(),
-                                  from_block.strings.end());
-          }
-          return true;
-        },
-        [&](size_t block) { return block < skip.size() && skip[block]; }));
+    VARVE_RETURN_IF_ERROR(ReadSegmentSeries(*stored[s].segment, stored[s].id, from, to,
+                                            &decoded[s], fields, [&](size_t block) {
+                                              return block < skip.size() && skip[block];
+                                            }));
   }
   std::vector<const segments::SealSeries*> sources;
   for (const segments::SealSeries& rows : decoded) {

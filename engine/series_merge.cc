@@ -190,17 +190,30 @@ void MergeSeriesColumns(const std::vector<const segments::SealSeries*>& all_sour
 }
 
 absl::Status ReadSegmentSeries(const segments::Segment& segment, size_t id, Timestamp from,
-                               Timestamp to, segments::SealSeries* out) {
+                               Timestamp to, segments::SealSeries* out,
+                               const std::vector<std::string>& fields,
+                               const std::function<bool(size_t block)>& skip) {
   out->ts.clear();
   out->columns.clear();
-  return segment.ReadSeries(id, from, to, {}, [&](const segments::DecodedBlock& block) {
-    // Every block lists the same columns (all the series' fields).
-    if (out->columns.empty()) {
+  const auto visit = [&](const segments::DecodedBlock& block) {
+    // Every block lists the same columns (the series' requested fields).
+    if (out->ts.empty()) {
+      // The first block: whole-vector copies (a vector<bool> copies by the
+      // word, where inserting goes bit by bit).
+      out->ts = block.timestamps;
       out->columns.resize(block.columns.size());
       for (size_t k = 0; k < block.columns.size(); ++k) {
-        out->columns[k].name = block.columns[k].name;
-        out->columns[k].type = block.columns[k].type;
+        const segments::DecodedColumn& from_block = block.columns[k];
+        segments::SealColumn& column = out->columns[k];
+        column.name = from_block.name;
+        column.type = from_block.type;
+        column.present = from_block.present;
+        column.floats = from_block.floats;
+        column.ints = from_block.ints;
+        column.bools = from_block.bools;
+        column.strings = from_block.strings;
       }
+      return true;
     }
     out->ts.insert(out->ts.end(), block.timestamps.begin(), block.timestamps.end());
     for (size_t k = 0; k < block.columns.size() && k < out->columns.size(); ++k) {
@@ -215,7 +228,8 @@ absl::Status ReadSegmentSeries(const segments::Segment& segment, size_t id, Time
                             from_block.strings.end());
     }
     return true;
-  });
+  };
+  return segment.ReadSeries(id, from, to, fields, visit, skip);
 }
 
 }  // namespace varve

@@ -4,6 +4,7 @@
 #define VARVE_ENGINE_SERIES_MERGE_H_
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,9 +31,13 @@ void MergeSeriesColumns(const std::vector<const segments::SealSeries*>& sources,
                         segments::SealSeries* out);
 
 // Decodes the rows of series `id` of `segment` in [from, to) into *out
-// (metric and labels are left as they are): every field, in name order.
+// (metric and labels are left as they are), in name order: the fields named
+// in `fields`, or every field when it is empty. Blocks for which `skip`
+// returns true (by block number) are passed over unread.
 absl::Status ReadSegmentSeries(const segments::Segment& segment, size_t id, Timestamp from,
-                               Timestamp to, segments::SealSeries* out);
+                               Timestamp to, segments::SealSeries* out,
+                               const std::vector<std::string>& fields = {},
+                               const std::function<bool(size_t block)>& skip = {});
 
 }  // namespace varve
 

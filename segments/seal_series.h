@@ -29,6 +29,11 @@ struct SealColumn {
   std::vector<int64_t> ints;          // kInt
   std::vector<bool> bools;            // kBool
   std::vector<std::string> strings;   // kString
+
+  // Values held: the present rows (only the type's vector is non-empty).
+  size_t value_count() const {
+    return floats.size() + ints.size() + bools.size() + strings.size();
+  }
 };
 
 struct SealSeries {
