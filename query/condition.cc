@@ -119,7 +119,7 @@ void DenseColumn::Build(const segments::SealColumn* c, size_t rows) {
     at_.assign(rows, -1);
     return;
   }
-  const size_t values = c->floats.size() + c->ints.size() + c->bools.size() + c->strings.size();
+  const size_t values = c->value_count();
   if (values == rows && c->present.size() == rows) {
     every_row_ = true;
     return;

@@ -81,6 +81,29 @@ class Planner {
   absl::StatusOr<Call> CompileCall(const Expr& call, const FuncInfo& info,
                                    const std::string& field);
   absl::Status CompileSelect();
+  // Registers an aggregate call; the expression that reads its result.
+  ValueExpr AddCall(const Call& call, const FuncInfo* info) {
+    ValueExpr v;
+    v.kind = ValueExpr::Kind::kCall;
+    v.index = plan_.calls.size();
+    plan_.calls.push_back(call);
+    call_infos_.push_back(info);
+    return v;
+  }
+  // A binary or negation node whose operands `compile_operand` compiles.
+  template <typename CompileOperand>
+  absl::StatusOr<ValueExpr> CompileOperator(const Expr& expr,
+                                            const CompileOperand& compile_operand) {
+    ValueExpr v;
+    v.kind = expr.kind == Expr::Kind::kBinary ? ValueExpr::Kind::kBinary
+                                              : ValueExpr::Kind::kNegate;
+    v.op = expr.op;
+    for (const ExprPtr& a : expr.args) {
+      VARVE_ASSIGN_OR_RETURN(ValueExpr arg, compile_operand(*a));
+      v.args.push_back(std::move(arg));
+    }
+    return v;
+  }
 
   const SelectStatement& stmt_;
   std::string_view text_;
@@ -293,25 +316,11 @@ absl::StatusOr<ValueExpr> Planner::CompileAggregate(const Expr& expr) {
                                            "' holds no numbers"));
       }
       VARVE_ASSIGN_OR_RETURN(Call call, CompileCall(expr, *info, arg.name));
-      ValueExpr v;
-      v.kind = ValueExpr::Kind::kCall;
-      v.index = plan_.calls.size();
-      plan_.calls.push_back(call);
-      call_infos_.push_back(info);
-      return v;
+      return AddCall(call, info);
     }
     case Expr::Kind::kBinary:
-    case Expr::Kind::kNegate: {
-      ValueExpr v;
-      v.kind = expr.kind == Expr::Kind::kBinary ? ValueExpr::Kind::kBinary
-                                                : ValueExpr::Kind::kNegate;
-      v.op = expr.op;
-      for (const ExprPtr& a : expr.args) {
-        VARVE_ASSIGN_OR_RETURN(ValueExpr arg, CompileAggregate(*a));
-        v.args.push_back(std::move(arg));
-      }
-      return v;
-    }
+    case Expr::Kind::kNegate:
+      return CompileOperator(expr, [&](const Expr& a) { return CompileAggregate(a); });
     case Expr::Kind::kIdentifier:
     case Expr::Kind::kStar:
       return Error(expr.pos,
@@ -342,17 +351,8 @@ absl::StatusOr<ValueExpr> Planner::CompileRaw(const Expr& expr, bool* uses_field
       return v;
     }
     case Expr::Kind::kBinary:
-    case Expr::Kind::kNegate: {
-      ValueExpr v;
-      v.kind = expr.kind == Expr::Kind::kBinary ? ValueExpr::Kind::kBinary
-                                                : ValueExpr::Kind::kNegate;
-      v.op = expr.op;
-      for (const ExprPtr& a : expr.args) {
-        VARVE_ASSIGN_OR_RETURN(ValueExpr arg, CompileRaw(*a, uses_field));
-        v.args.push_back(std::move(arg));
-      }
-      return v;
-    }
+    case Expr::Kind::kNegate:
+      return CompileOperator(expr, [&](const Expr& a) { return CompileRaw(a, uses_field); });
     case Expr::Kind::kStar: return Error(expr.pos, "* must stand alone as a select item");
     default: return CompileConstant(expr);
   }
@@ -385,12 +385,7 @@ absl::Status Planner::CompileSelect() {
         for (const std::string& field : all_fields) {
           if (info->numeric && !IsNumericField(field)) continue;
           VARVE_ASSIGN_OR_RETURN(Call call, CompileCall(e, *info, field));
-          ValueExpr v;
-          v.kind = ValueExpr::Kind::kCall;
-          v.index = plan_.calls.size();
-          plan_.calls.push_back(call);
-          call_infos_.push_back(info);
-          plan_.values.push_back(std::move(v));
+          plan_.values.push_back(AddCall(call, info));
           plan_.columns.push_back({absl::StrCat(e.name, "_", field), QueryColumn::Kind::kValue});
         }
         continue;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "query/accumulator.h"
+#include "query/interrupt.h"
 #include "query/value_expr.h"
 #include "util/status_macros.h"
 
@@ -162,18 +163,8 @@ class SelectResult final : public QueryResult {
   }
 
  private:
-  absl::Status Check() const {
-    if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed)) {
-      return absl::CancelledError("query cancelled");
-    }
-    if (options_.deadline != absl::InfiniteFuture() && absl::Now() > options_.deadline) {
-      return absl::DeadlineExceededError("query passed its deadline");
-    }
-    return absl::OkStatus();
-  }
-
   absl::Status Read(const SeriesEntry& series, SeriesReader* reader) {
-    VARVE_RETURN_IF_ERROR(Check());
+    VARVE_RETURN_IF_ERROR(CheckInterrupt(options_));
     VARVE_RETURN_IF_ERROR(source_->ReadSeries(plan_.metric, series.labels, plan_.from, plan_.to,
                                               plan_.fields, reader, &points_read_));
     if (options_.max_points != 0 && points_read_ > options_.max_points) {
@@ -347,8 +338,7 @@ class AggregateReader final : public SeriesReader {
 
   void AddExtreme(size_t k, const Call& call, const segments::SealColumn& column,
                   const std::vector<Timestamp>& ts, const std::vector<uint8_t>& keep) {
-    const size_t values =
-        column.floats.size() + column.ints.size() + column.bools.size() + column.strings.size();
+    const size_t values = column.value_count();
     size_t r = 0, i = 0;
     bool found = false;
     if (call.func == Func::kLast) {

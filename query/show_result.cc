@@ -4,8 +4,8 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "query/condition.h"
+#include "query/interrupt.h"
 #include "query/parser.h"
 #include "query/plan.h"
 #include "re2/re2.h"
@@ -96,12 +96,7 @@ absl::StatusOr<std::unique_ptr<QueryResult>> RunShow(const ShowStatement& show,
                                                      std::string_view text,
                                                      std::unique_ptr<DataSource> source,
                                                      const QueryOptions& options) {
-  if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
-    return absl::CancelledError("query cancelled");
-  }
-  if (options.deadline != absl::InfiniteFuture() && absl::Now() > options.deadline) {
-    return absl::DeadlineExceededError("query passed its deadline");
-  }
+  VARVE_RETURN_IF_ERROR(CheckInterrupt(options));
   std::vector<QueryColumn> columns;
   std::vector<QueryRow> rows;
   const auto value_column = [&](const char* name) {
