@@ -86,4 +86,13 @@ std::string HumanCount(double value) {
   return absl::StrFormat("%.0f ", value);
 }
 
+absl::StatusOr<std::unique_ptr<Engine>> OpenStoreReadOnly(const std::string& dir) {
+  Options options;
+  options.dir = dir;
+  options.read_only = true;
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Open(options);
+  if (engine.ok()) PrintRecoveryReport((*engine)->GetStats().recovery);
+  return engine;
+}
+
 }  // namespace varve::tools

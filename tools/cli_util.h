@@ -3,6 +3,7 @@
 #define VARVE_TOOLS_CLI_UTIL_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,10 @@ absl::StatusOr<LabelMatcher> ParseMatcher(std::string_view text);
 
 // Prints every problem of a recovery report to stderr, one per line.
 void PrintRecoveryReport(const RecoveryReport& report);
+
+// Opens the store in `dir` read-only (a writer may hold it) and prints what
+// its recovery found, as the read commands do.
+absl::StatusOr<std::unique_ptr<Engine>> OpenStoreReadOnly(const std::string& dir);
 
 // "1.23 M" style.
 std::string HumanCount(double value);

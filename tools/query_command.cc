@@ -203,12 +203,8 @@ int RunQuery(const QueryArgs& args) {
   // the same question.
   settings.options.now = absl::Now();
 
-  Options options;
-  options.dir = args.store;
-  options.read_only = true;
-  auto engine = Engine::Open(options);
+  auto engine = OpenStoreReadOnly(args.store);
   if (!engine.ok()) return Fail(engine.status());
-  PrintRecoveryReport((*engine)->GetStats().recovery);
 
   bool incomplete = false;
   size_t failed_line = 0;

@@ -41,12 +41,8 @@ int RunScan(const ScanArgs& args) {
     if (!t.ok()) return Fail(t.status());
     request.to = *t;
   }
-  Options options;
-  options.dir = args.store;
-  options.read_only = true;
-  auto engine = Engine::Open(options);
+  auto engine = OpenStoreReadOnly(args.store);
   if (!engine.ok()) return Fail(engine.status());
-  PrintRecoveryReport((*engine)->GetStats().recovery);
 
   std::string out;
   ScanInfo info;
