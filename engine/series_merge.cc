@@ -6,14 +6,6 @@
 namespace varve {
 namespace {
 
-// Where a source's reading stands: its next row, and per column the index
-// of its next value (values are stored for present rows only).
-struct Cursor {
-  const segments::SealSeries* rows;
-  size_t row = 0;
-  std::vector<size_t> value;
-};
-
 FieldValue ValueOf(const segments::SealColumn& column, size_t i) {
   switch (column.type) {
     case FieldType::kFloat: return column.floats[i];
@@ -28,44 +20,34 @@ FieldValue ValueOf(const segments::SealColumn& column, size_t i) {
 
 bool MergeSeriesRows(const std::vector<const segments::SealSeries*>& sources,
                      const std::function<bool(const Record&)>& visit) {
-  std::vector<Cursor> cursors;
+  std::vector<const segments::SealSeries*> present;
   for (const segments::SealSeries* rows : sources) {
-    if (rows->ts.empty()) continue;
-    cursors.push_back(Cursor{rows, 0, std::vector<size_t>(rows->columns.size(), 0)});
+    if (!rows->ts.empty()) present.push_back(rows);
   }
-  if (cursors.empty()) return true;
+  if (present.empty()) return true;
+  // One source needs no resolving; several are resolved column by column.
+  segments::SealSeries merged;
+  const segments::SealSeries* rows = present.front();
+  if (present.size() > 1) {
+    MergeSeriesColumns(present, &merged);
+    rows = &merged;
+  }
   Record record;
-  record.metric = cursors.front().rows->metric;
-  record.labels = cursors.front().rows->labels;
-  while (true) {
-    Timestamp next = INT64_MAX;
-    bool any = false;
-    for (const Cursor& c : cursors) {
-      if (c.row < c.rows->ts.size()) {
-        next = std::min(next, c.rows->ts[c.row]);
-        any = true;
-      }
-    }
-    if (!any) return true;
-    record.ts = next;
+  record.metric = present.front()->metric;
+  record.labels = present.front()->labels;
+  std::vector<size_t> next_value(rows->columns.size(), 0);
+  for (size_t r = 0; r < rows->ts.size(); ++r) {
+    record.ts = rows->ts[r];
     record.fields.clear();
-    // Newest source first: a field already taken is not overwritten.
-    for (auto c = cursors.rbegin(); c != cursors.rend(); ++c) {
-      if (c->row >= c->rows->ts.size() || c->rows->ts[c->row] != next) continue;
-      for (size_t k = 0; k < c->rows->columns.size(); ++k) {
-        const segments::SealColumn& column = c->rows->columns[k];
-        if (!column.present[c->row]) continue;
-        const size_t i = c->value[k]++;
-        const bool taken = std::any_of(record.fields.begin(), record.fields.end(),
-                                       [&](const Field& f) { return f.name == column.name; });
-        if (!taken) record.fields.push_back({column.name, ValueOf(column, i)});
-      }
-      ++c->row;
+    // Columns are sorted by name, so the fields are too.
+    for (size_t k = 0; k < rows->columns.size(); ++k) {
+      const segments::SealColumn& column = rows->columns[k];
+      if (!column.present[r]) continue;
+      record.fields.push_back({column.name, ValueOf(column, next_value[k]++)});
     }
-    std::sort(record.fields.begin(), record.fields.end(),
-              [](const Field& a, const Field& b) { return a.name < b.name; });
     if (!visit(record)) return false;
   }
+  return true;
 }
 
 namespace {
