@@ -87,7 +87,10 @@ absl::StatusOr<std::unique_ptr<QueryResult>> EngineImpl::Query(std::string_view 
   return query::Run(text, std::make_unique<EngineQuerySource>(this, current()), options);
 }
 
-std::vector<std::string> EngineImpl::Metrics() { return index_.Metrics(); }
+std::vector<std::string> EngineImpl::Metrics() {
+  std::shared_lock<std::shared_mutex> listing(index_publish_mu_);
+  return index_.Metrics();
+}
 
 namespace {
 std::optional<std::string_view> AnyIfEmpty(const std::string& metric) {
@@ -96,17 +99,23 @@ std::optional<std::string_view> AnyIfEmpty(const std::string& metric) {
 }
 }  // namespace
 
+// Metadata reads take index_publish_mu_ shared, as Scan does, so that they
+// see all of a batch's new series and fields or none of them (a query plans
+// against them).
 std::vector<std::string> EngineImpl::LabelKeys(const std::string& metric) {
+  std::shared_lock<std::shared_mutex> listing(index_publish_mu_);
   return index_.LabelKeys(AnyIfEmpty(metric));
 }
 
 std::vector<std::string> EngineImpl::LabelValues(const std::string& metric,
                                                  const std::string& key) {
+  std::shared_lock<std::shared_mutex> listing(index_publish_mu_);
   return index_.LabelValues(AnyIfEmpty(metric), key);
 }
 
 std::vector<std::pair<std::string, FieldType>> EngineImpl::Fields(const std::string& metric) {
   std::vector<std::pair<std::string, FieldType>> out;
+  std::shared_lock<std::shared_mutex> listing(index_publish_mu_);
   for (const index::FieldInfo& f : index_.FieldKeys(metric)) out.emplace_back(f.name, f.type);
   return out;
 }
