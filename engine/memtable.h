@@ -116,6 +116,11 @@ class MemTable {
   // `visit` and returns it.
   absl::Status ForEachSeries(
       const std::function<absl::Status(segments::SealSeries&&)>& visit);
+  // ForEachSeries in two parts, for sealing on several threads: the series
+  // in that order, as handles valid for the table's life, and the resolved
+  // rows of one of them (false if it holds none). Thread-safe.
+  std::vector<MemSeries*> SeriesInSegmentOrder() const;
+  bool ResolveForSeal(MemSeries* series, segments::SealSeries* out);
 
   // The resolved rows of one series in [from, to) (columns sorted by name,
   // only columns with a value in range, and of those only the ones named

@@ -72,6 +72,49 @@ class SealTest : public ::testing::Test {
   FaultInjectionEnv env_;
 };
 
+// Series are encoded on several threads and written in order: the file
+// must not depend on the thread count. Many series (more than one window of
+// work per thread), every field type, gaps, rows out of order and
+// overwritten.
+TEST_F(SealTest, SealThreadsWriteTheSameSegmentBytes) {
+  std::string first;
+  for (size_t threads : {1, 2, 3, 8}) {
+    Options options = MakeOptions();
+    options.dir = std::string(kStore) + std::to_string(threads);
+    options.seal_threads = threads;
+    auto engine = OpenOrDie(options);
+    for (int b = 0; b < 40; ++b) {
+      std::vector<Record> rows;
+      for (int k = 0; k < 45; ++k) {
+        std::vector<Field> fields = {{"i", int64_t{b * 1000 + k * 7}}};
+        if ((b + k) % 3 != 0) fields.push_back({"f", b * 0.5 + k});
+        if (k % 4 == 0) fields.push_back({"ok", (b + k) % 2 == 0});
+        if (k % 5 == 0) fields.push_back({"s", std::string("v") + std::to_string(b % 7)});
+        // Out of order in every fifth batch, and some timestamps again.
+        const Timestamp ts = 3'600'000'000'000LL * (b % 5) + 1'000'000LL * (b % 9) + k;
+        rows.push_back(Rec("m" + std::to_string(k % 3), {{"host", "h" + std::to_string(k)}},
+                           ts, fields));
+      }
+      ASSERT_TRUE(engine->Write(Batch(rows)).ok());
+    }
+    ASSERT_TRUE(engine->Flush().ok());
+    auto names = env_.GetChildren(options.dir + "/segments");
+    ASSERT_TRUE(names.ok()) << names.status();
+    ASSERT_EQ(names->size(), 1u);
+    auto bytes = env_.Contents(options.dir + "/segments/" + (*names)[0]);
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    if (threads == 1) {
+      first = *bytes;
+      EXPECT_GT(first.size(), 1000u);
+    } else {
+      EXPECT_TRUE(*bytes == first) << threads << " threads wrote " << bytes->size()
+                                   << " bytes, one thread " << first.size();
+    }
+    EXPECT_EQ(engine->GetStats().segments, 1u);
+    ASSERT_TRUE(engine->Close().ok());
+  }
+}
+
 TEST_F(SealTest, FlushSealsASegmentAndRemovesTheLogItCovers) {
   auto engine = OpenOrDie(MakeOptions());
   for (int b = 0; b < 5; ++b) ASSERT_TRUE(engine->Write(Batch(Rows(b))).ok());

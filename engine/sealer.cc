@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/engine_impl.h"
 #include "engine/filenames.h"
+#include "engine/parallel_seal.h"
 #include "segments/segment_writer.h"
 #include "util/status_macros.h"
 #include "wal/log_format.h"
@@ -150,8 +151,8 @@ absl::StatusOr<std::shared_ptr<const LiveSegment>> EngineImpl::SealOne(
         std::unique_ptr<segments::SegmentWriter> writer,
         segments::SegmentWriter::Create(env_, path, write_options, frozen.table->min_sequence(),
                                         frozen.table->max_sequence()));
-    VARVE_RETURN_IF_ERROR(frozen.table->ForEachSeries(
-        [&](segments::SealSeries&& series) { return writer->Add(series); }));
+    VARVE_RETURN_IF_ERROR(
+        WriteSeriesInParallel(frozen.table.get(), writer.get(), options_.seal_threads));
     VARVE_ASSIGN_OR_RETURN(segments::SegmentSummary done, writer->Finish());
     VARVE_RETURN_IF_ERROR(env_->SyncDir(SegmentDirPath(dir)));
     return done;

@@ -11,6 +11,7 @@
 #include "segments/block_encoder.h"
 #include "segments/compression.h"
 #include "segments/footer_builder.h"
+#include "segments/series_encoder.h"
 #include "segments/segment_format.h"
 #include "segments/timestamp_sharing.h"
 #include "util/absl_compat.h"
@@ -23,15 +24,6 @@ namespace {
 // The footer is written once per segment and read once per open: worth a
 // slower level than the blocks'.
 constexpr int kFooterZstdLevel = 9;
-
-Method ToMethod(SegmentWriteOptions::Compression compression) {
-  switch (compression) {
-    case SegmentWriteOptions::Compression::kNone: return Method::kNone;
-    case SegmentWriteOptions::Compression::kLz4: return Method::kLz4;
-    case SegmentWriteOptions::Compression::kZstd: return Method::kZstd;
-  }
-  return Method::kNone;
-}
 
 absl::Status CheckOptions(const SegmentWriteOptions& options, uint64_t min_seq,
                           uint64_t max_seq) {
@@ -67,8 +59,8 @@ struct SegmentWriter::State {
         options(options),
         min_seq(min_seq),
         max_seq(max_seq),
-        compressor(ToMethod(options.compression), options.zstd_level),
-        encoder(&compressor) {}
+        compressor(CompressionMethod(options), options.zstd_level),
+        encoder(options) {}
 
   const std::string path;
   std::unique_ptr<WritableFile> file;
@@ -83,14 +75,13 @@ struct SegmentWriter::State {
   std::string last_metric;
   Labels last_labels;
 
-  Compressor compressor;
-  BlockEncoder encoder;
+  Compressor compressor;  // of timestamp chunks
+  SeriesEncoder encoder;  // Add()'s
+  EncodedSeries encoded;  // Add()'s
   TimestampChunkCache timestamp_cache;
   SegmentFooterBuilder footer;
   // Scratch reused across blocks.
-  std::string raw;
   std::string stored;
-  std::vector<EncodedColumn> columns;
   std::vector<fb::Block> blocks;
   std::vector<fb::BlockColumn> block_columns;
 };
@@ -127,61 +118,66 @@ absl::Status SegmentWriter::Append(std::string_view bytes) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint32_t> SegmentWriter::WriteTimestamps(const SealSeries& series, size_t begin,
-                                                        size_t end) {
+absl::StatusOr<uint32_t> SegmentWriter::WriteTimestamps(const SealSeries& series,
+                                                        const EncodedBlock& block) {
   State& st = *state_;
-  st.raw.clear();
-  VARVE_RETURN_IF_ERROR(codecs::timestamp_codec::Encode(
-      std::span<const int64_t>(series.ts.data() + begin, end - begin), &st.raw));
-  if (std::optional<uint32_t> id = st.timestamp_cache.Find(st.raw)) return *id;
-  VARVE_ASSIGN_OR_RETURN(const Method method, st.compressor.Compress(st.raw, &st.stored));
-  const std::string_view bytes = method == Method::kNone ? st.raw : st.stored;
-  const fb::TimestampChunk chunk(st.offset, Xxh3(bytes), series.ts[begin], series.ts[end - 1],
-                                 static_cast<uint32_t>(bytes.size()),
-                                 static_cast<uint32_t>(st.raw.size()),
-                                 static_cast<uint32_t>(end - begin),
+  if (std::optional<uint32_t> id = st.timestamp_cache.Find(block.timestamps)) return *id;
+  VARVE_ASSIGN_OR_RETURN(const Method method,
+                         st.compressor.Compress(block.timestamps, &st.stored));
+  const std::string_view bytes = method == Method::kNone ? block.timestamps : st.stored;
+  const fb::TimestampChunk chunk(st.offset, Xxh3(bytes), series.ts[block.begin],
+                                 series.ts[block.end - 1], static_cast<uint32_t>(bytes.size()),
+                                 static_cast<uint32_t>(block.timestamps.size()),
+                                 static_cast<uint32_t>(block.end - block.begin),
                                  static_cast<fb::Compression>(method));
   VARVE_RETURN_IF_ERROR(Append(bytes));
   const uint32_t id = st.footer.AddTimestampChunk(chunk);
-  st.timestamp_cache.Remember(st.raw, id);
+  st.timestamp_cache.Remember(block.timestamps, id);
   return id;
 }
 
 absl::Status SegmentWriter::WriteSeries(const SealSeries& series,
-                                        const std::vector<size_t>& bounds) {
+                                        const EncodedSeries& encoded) {
   State& st = *state_;
-  st.encoder.StartSeries(series);
   st.blocks.clear();
   st.block_columns.clear();
-  for (size_t b = 0; b + 1 < bounds.size(); ++b) {
-    const size_t begin = bounds[b];
-    const size_t end = bounds[b + 1];
-    VARVE_ASSIGN_OR_RETURN(const uint32_t chunk, WriteTimestamps(series, begin, end));
-    VARVE_RETURN_IF_ERROR(st.encoder.EncodeBlock(series, begin, end, &st.raw, &st.columns));
-    VARVE_ASSIGN_OR_RETURN(const Method method, st.compressor.Compress(st.raw, &st.stored));
-    const std::string_view bytes = method == Method::kNone ? st.raw : st.stored;
+  for (size_t b = 0; b < encoded.block_count; ++b) {
+    const EncodedBlock& block = encoded.blocks[b];
+    VARVE_ASSIGN_OR_RETURN(const uint32_t chunk, WriteTimestamps(series, block));
     const uint32_t first_column = static_cast<uint32_t>(st.block_columns.size());
-    for (const EncodedColumn& c : st.columns) {
+    for (const EncodedColumn& c : block.columns) {
       st.block_columns.emplace_back(c.zone.min, c.zone.max, c.zone.sum, c.column, c.count,
                                     c.offset, c.presence_size, c.values_size, c.presence_codec,
                                     c.values_codec, c.zone.flags);
     }
-    st.blocks.emplace_back(st.offset, Xxh3(bytes), series.ts[begin], series.ts[end - 1],
-                           static_cast<uint32_t>(bytes.size()),
-                           static_cast<uint32_t>(st.raw.size()),
-                           static_cast<uint32_t>(end - begin), chunk, first_column,
-                           static_cast<uint32_t>(st.columns.size()),
-                           static_cast<fb::Compression>(method));
-    VARVE_RETURN_IF_ERROR(Append(bytes));
+    st.blocks.emplace_back(st.offset, block.checksum, series.ts[block.begin],
+                           series.ts[block.end - 1], static_cast<uint32_t>(block.stored.size()),
+                           block.raw_size, static_cast<uint32_t>(block.end - block.begin),
+                           chunk, first_column, static_cast<uint32_t>(block.columns.size()),
+                           static_cast<fb::Compression>(block.method));
+    VARVE_RETURN_IF_ERROR(Append(block.stored));
   }
   return st.footer.AddSeries(series, st.blocks, st.block_columns);
+}
+
+std::unique_ptr<SeriesEncoder> SegmentWriter::NewEncoder() const {
+  return std::make_unique<SeriesEncoder>(state_->options);
 }
 
 absl::Status SegmentWriter::Add(const SealSeries& series) {
   State& st = *state_;
   if (st.finished) return absl::FailedPreconditionError("segment: Add after Finish");
   if (!st.failed.ok()) return st.failed;
-  VARVE_RETURN_IF_ERROR(ValidateSealSeries(series));
+  // A series that breaks the rules, or a single row too large for a block,
+  // is the caller's error and leaves the file untouched.
+  VARVE_RETURN_IF_ERROR(st.encoder.Encode(series, &st.encoded));
+  return AddEncoded(series, st.encoded);
+}
+
+absl::Status SegmentWriter::AddEncoded(const SealSeries& series, const EncodedSeries& encoded) {
+  State& st = *state_;
+  if (st.finished) return absl::FailedPreconditionError("segment: Add after Finish");
+  if (!st.failed.ok()) return st.failed;
   if (st.has_last &&
       CompareSeries(st.last_metric, st.last_labels, series.metric, series.labels) >= 0) {
     return absl::InvalidArgumentError(
@@ -189,11 +185,8 @@ absl::Status SegmentWriter::Add(const SealSeries& series) {
                      SeriesDisplayName(series.metric, series.labels), " does not come after ",
                      SeriesDisplayName(st.last_metric, st.last_labels)));
   }
-  // A single row too large for a block is the caller's error and leaves the
-  // file untouched; anything after the first byte is written is final.
-  VARVE_ASSIGN_OR_RETURN(const std::vector<size_t> bounds,
-                         PlanBlocks(series, st.options.block_rows, st.options.block_span));
-  absl::Status s = WriteSeries(series, bounds);
+  // Anything after the first byte is written is final.
+  absl::Status s = WriteSeries(series, encoded);
   if (!s.ok()) {
     if (st.failed.ok()) st.failed = s;
     return s;

@@ -17,7 +17,8 @@
 // the sort order (nothing is written and the writer stays usable); any I/O
 // error is final, returned again by every later call.
 //
-// Thread-safety: not thread-safe; one thread writes a segment.
+// Thread-safety: not thread-safe; one thread writes a segment (other
+// threads may encode series for it: AddEncoded).
 #ifndef VARVE_SEGMENTS_SEGMENT_WRITER_H_
 #define VARVE_SEGMENTS_SEGMENT_WRITER_H_
 
@@ -32,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "segments/seal_series.h"
 #include "segments/segment_summary.h"
+#include "segments/series_encoder.h"
 #include "varve/env.h"
 
 namespace varve::segments {
@@ -67,6 +69,14 @@ class SegmentWriter {
   // labels) (CompareSeries); else InvalidArgument.
   absl::Status Add(const SealSeries& series);
 
+  // Add() in two steps, for encoding series on several threads: each thread
+  // encodes with its own encoder from NewEncoder(), and the writer's thread
+  // adds the results in series order. AddEncoded(series, e) after an OK
+  // Encode(series, &e) by this writer's encoder writes exactly what
+  // Add(series) would.
+  std::unique_ptr<SeriesEncoder> NewEncoder() const;
+  absl::Status AddEncoded(const SealSeries& series, const EncodedSeries& encoded);
+
   // Writes the footer and trailer, Sync()s and closes the file. The caller
   // syncs the directory. A segment with no series is valid.
   absl::StatusOr<SegmentSummary> Finish();
@@ -75,12 +85,11 @@ class SegmentWriter {
   struct State;
   explicit SegmentWriter(std::unique_ptr<State> state);
 
-  // Writes the blocks of a valid series cut at `bounds` (PlanBlocks) and
-  // adds it to the footer.
-  absl::Status WriteSeries(const SealSeries& series, const std::vector<size_t>& bounds);
-  // Writes the timestamps of rows [begin, end) as a chunk, or finds an
-  // identical chunk already written; returns its id.
-  absl::StatusOr<uint32_t> WriteTimestamps(const SealSeries& series, size_t begin, size_t end);
+  // Writes the encoded blocks of a series and adds it to the footer.
+  absl::Status WriteSeries(const SealSeries& series, const EncodedSeries& encoded);
+  // Writes a block's timestamps as a chunk, or finds an identical chunk
+  // already written; returns its id.
+  absl::StatusOr<uint32_t> WriteTimestamps(const SealSeries& series, const EncodedBlock& block);
   // Appends bytes at the end of the file; any error is final.
   absl::Status Append(std::string_view bytes);
 

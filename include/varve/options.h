@@ -86,6 +86,11 @@ struct Options {
   // time buckets of this span or a multiple of it reads each block's zone
   // map instead of decoding it. Zero: blocks are cut by row count only.
   std::chrono::nanoseconds segment_block_span{std::chrono::hours(1)};
+  // Threads that encode a segment while sealing, the sealer's own thread
+  // included (a seal's series are encoded side by side and written in
+  // order; the file is the same for any number). 1: the sealer alone; 0
+  // counts as 1.
+  size_t seal_threads = 2;
   // Series (metric plus label set) the store may hold; a write that would
   // add one more fails with ResourceExhausted. Zero: no limit.
   uint64_t max_series = 0;
