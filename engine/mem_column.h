@@ -106,6 +106,32 @@ class BlockVector {
     ++size_;
   }
 
+  // Appends entries [begin, end) to *out, a block at a time.
+  void AppendRange(size_t begin, size_t end, std::vector<T>* out) const {
+    out->reserve(out->size() + (end - begin));
+    while (begin < end) {
+      const size_t offset = begin % kPerBlock;
+      const size_t n = std::min(end - begin, kPerBlock - offset);
+      const T* from = blocks_[begin / kPerBlock] + offset;
+      out->insert(out->end(), from, from + n);
+      begin += n;
+    }
+  }
+
+  // Whether entries [begin, end) of this and `other` are bytewise equal.
+  bool EqualRange(const BlockVector& other, size_t begin, size_t end) const {
+    while (begin < end) {
+      const size_t offset = begin % kPerBlock;
+      const size_t n = std::min(end - begin, kPerBlock - offset);
+      if (std::memcmp(blocks_[begin / kPerBlock] + offset,
+                      other.blocks_[begin / kPerBlock] + offset, n * sizeof(T)) != 0) {
+        return false;
+      }
+      begin += n;
+    }
+    return true;
+  }
+
   void Clear() {
     for (T* block : blocks_) arena_->FreeBlock(block);
     blocks_.clear();

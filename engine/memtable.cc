@@ -277,6 +277,7 @@ bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
   out->columns.clear();
   std::vector<MemColumn*> columns;
   std::vector<size_t> pos;
+  std::vector<size_t> ends;
   for (auto& c : series->columns) {
     if (fields != nullptr &&
         std::find(fields->begin(), fields->end(), c->name) == fields->end()) {
@@ -287,6 +288,7 @@ bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
     if (begin < c->size() && c->ts[begin] < to) {
       columns.push_back(c.get());
       pos.push_back(begin);
+      ends.push_back(to == INT64_MAX ? c->size() : c->LowerBound(to));
     }
   }
   if (columns.empty()) return false;
@@ -302,6 +304,36 @@ bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
     column.name = columns[order[k]]->name;
     column.type = columns[order[k]]->type;
     target[order[k]] = &column;
+  }
+  // The usual case: every write of the series carried all these fields,
+  // so the columns hold the same timestamps and the rows are copied in
+  // runs rather than merged value by value.
+  bool aligned = true;
+  for (size_t k = 1; k < columns.size() && aligned; ++k) {
+    aligned = pos[k] == pos[0] && ends[k] == ends[0] &&
+              columns[k]->ts.EqualRange(columns[0]->ts, pos[0], ends[0]);
+  }
+  if (aligned) {
+    const size_t begin = pos[0];
+    const size_t end = ends[0];
+    columns[0]->ts.AppendRange(begin, end, &out->ts);
+    for (size_t k = 0; k < columns.size(); ++k) {
+      MemColumn& c = *columns[k];
+      segments::SealColumn& column = *target[k];
+      column.present.assign(end - begin, true);
+      switch (c.type) {
+        case FieldType::kFloat: c.floats.AppendRange(begin, end, &column.floats); break;
+        case FieldType::kInt: c.ints.AppendRange(begin, end, &column.ints); break;
+        case FieldType::kBool:
+          for (size_t i = begin; i < end; ++i) column.bools.push_back(c.bools[i] != 0);
+          break;
+        case FieldType::kString:
+          column.strings.insert(column.strings.end(), c.strings.begin() + begin,
+                                c.strings.begin() + end);
+          break;
+      }
+    }
+    return true;
   }
   while (true) {
     Timestamp next = to;
@@ -328,24 +360,31 @@ bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
   return true;
 }
 
-absl::Status MemTable::ForEachSeries(
-    const std::function<absl::Status(segments::SealSeries&&)>& visit) {
+std::vector<MemSeries*> MemTable::SeriesInSegmentOrder() const {
   std::vector<MemSeries*> all;
   {
     std::lock_guard<std::mutex> lock(mu_);
     all.reserve(series_.size());
     for (const auto& [key, series] : series_) all.push_back(series.get());
   }
+  // metric and labels never change once a series exists: no lock needed.
   std::sort(all.begin(), all.end(), [](const MemSeries* a, const MemSeries* b) {
     if (a->metric != b->metric) return a->metric < b->metric;
     return a->labels < b->labels;
   });
-  for (MemSeries* series : all) {
+  return all;
+}
+
+bool MemTable::ResolveForSeal(MemSeries* series, segments::SealSeries* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ResolveSeries(series, INT64_MIN, INT64_MAX, out);
+}
+
+absl::Status MemTable::ForEachSeries(
+    const std::function<absl::Status(segments::SealSeries&&)>& visit) {
+  for (MemSeries* series : SeriesInSegmentOrder()) {
     segments::SealSeries rows;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!ResolveSeries(series, INT64_MIN, INT64_MAX, &rows)) continue;
-    }
+    if (!ResolveForSeal(series, &rows)) continue;
     absl::Status status = visit(std::move(rows));
     if (!status.ok()) return status;
   }

@@ -47,20 +47,37 @@ absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t 
     return ts / block_span - (ts % block_span < 0 ? 1 : 0);
   };
   const size_t rows = series.ts.size();
-  const size_t width = series.columns.size();
+  // Columns with a value in every row and a fixed cost per value (numbers
+  // and bools, the usual case) are costed together: each row adds the same
+  // bytes, and each block their fixed overhead once. The rest are costed
+  // row by row.
+  uint64_t fixed_row_cost = 0;
+  uint64_t fixed_block_cost = 0;
+  std::vector<size_t> others;
+  for (size_t c = 0; c < series.columns.size(); ++c) {
+    const SealColumn& column = series.columns[c];
+    if (column.type != FieldType::kString && column.value_count() == rows) {
+      fixed_row_cost += ValueCost(column, 0);
+      fixed_block_cost += kColumnOverhead;
+    } else {
+      others.push_back(c);
+    }
+  }
   std::vector<size_t> bounds = {0};
-  std::vector<size_t> cursors(width, 0);      // per column: its value at `row`
-  std::vector<size_t> seen_in(width, SIZE_MAX);  // block a column last had a value in
+  std::vector<size_t> cursors(others.size(), 0);      // per column: its value at `row`
+  std::vector<size_t> seen_in(others.size(), SIZE_MAX);  // block a column last had a value in
+  size_t fixed_seen_in = SIZE_MAX;  // block the fixed columns last had a value in
   uint64_t block_bytes = 0;
   // What row `row` adds to the current block: its values, plus the fixed
   // cost of each column that has no value in the block yet.
   auto row_cost = [&](size_t row) {
-    uint64_t cost = 0;
-    for (size_t c = 0; c < width; ++c) {
-      const SealColumn& column = series.columns[c];
+    uint64_t cost = fixed_row_cost;
+    if (fixed_seen_in != bounds.size()) cost += fixed_block_cost;
+    for (size_t k = 0; k < others.size(); ++k) {
+      const SealColumn& column = series.columns[others[k]];
       if (!column.present[row]) continue;
-      cost += ValueCost(column, cursors[c]);
-      if (seen_in[c] != bounds.size()) cost += kColumnOverhead;
+      cost += ValueCost(column, cursors[k]);
+      if (seen_in[k] != bounds.size()) cost += kColumnOverhead;
     }
     return cost;
   };
@@ -83,10 +100,11 @@ absl::StatusOr<std::vector<size_t>> PlanBlocks(const SealSeries& series, size_t 
           " needs about ", cost, " bytes, more than a block may hold (", kMaxRawBytes, ")"));
     }
     block_bytes += cost;
-    for (size_t c = 0; c < width; ++c) {
-      if (series.columns[c].present[row]) {
-        ++cursors[c];
-        seen_in[c] = bounds.size();
+    fixed_seen_in = bounds.size();
+    for (size_t k = 0; k < others.size(); ++k) {
+      if (series.columns[others[k]].present[row]) {
+        ++cursors[k];
+        seen_in[k] = bounds.size();
       }
     }
   }

@@ -82,7 +82,10 @@ absl::Status ValidateSealSeries(const SealSeries& series) {
     }
   }
   if (series.columns.empty()) return error("no columns");
-  std::vector<bool> row_has_value(series.ts.size(), false);
+  std::vector<bool> row_has_value;
+  // Set once a column has a value in every row (the usual case), which
+  // settles the check that every row has a value somewhere.
+  bool all_rows_have_values = false;
   for (size_t i = 0; i < series.columns.size(); ++i) {
     const SealColumn& column = series.columns[i];
     if (column.name.empty()) return error("empty column name");
@@ -90,10 +93,17 @@ absl::Status ValidateSealSeries(const SealSeries& series) {
       return error("columns are not strictly sorted by name");
     }
     if (absl::Status s = CheckColumn(series, column); !s.ok()) return s;
+    if (all_rows_have_values) continue;
+    if (column.value_count() == series.ts.size()) {
+      all_rows_have_values = true;
+      continue;
+    }
+    row_has_value.resize(series.ts.size(), false);
     for (size_t r = 0; r < row_has_value.size(); ++r) {
       if (column.present[r]) row_has_value[r] = true;
     }
   }
+  if (all_rows_have_values) return absl::OkStatus();
   // A row is a time at which the series has a value; a row without one
   // would be a block that holds nothing.
   for (size_t r = 0; r < row_has_value.size(); ++r) {
