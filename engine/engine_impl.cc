@@ -260,19 +260,52 @@ absl::Status EngineImpl::CheckWritable() const {
   return absl::OkStatus();
 }
 
+PreparedWrite::PreparedWrite() = default;
+PreparedWrite::~PreparedWrite() = default;
+PreparedWrite::PreparedWrite(PreparedWrite&&) noexcept = default;
+PreparedWrite& PreparedWrite::operator=(PreparedWrite&&) noexcept = default;
+
 absl::Status EngineImpl::Write(const WriteBatch& batch,
                                const WriteOptions& options,
                                std::vector<Rejection>* rejected) {
-  VARVE_RETURN_IF_ERROR(CheckWritable());  // before the lock: see Close()
-  std::shared_lock<std::shared_mutex> op(ops_mu_);
   VARVE_RETURN_IF_ERROR(CheckWritable());
   if (batch.empty()) return absl::OkStatus();
+  // The log lines are left to WriteTo, which encodes them while the buffer
+  // admits the records.
+  PreparedWrite::State state;
+  PrepareState(batch, /*encode=*/false, &state);
+  return WritePrepared(state, options, rejected);
+}
+
+absl::Status EngineImpl::Prepare(const WriteBatch& batch, PreparedWrite* out) {
+  VARVE_RETURN_IF_ERROR(CheckWritable());
+  if (out->state_ == nullptr) out->state_ = std::make_unique<PreparedWrite::State>();
+  PrepareState(batch, /*encode=*/true, out->state_.get());
+  return absl::OkStatus();
+}
+
+absl::Status EngineImpl::Write(const PreparedWrite& prepared, const WriteOptions& options,
+                               std::vector<Rejection>* rejected) {
+  VARVE_RETURN_IF_ERROR(CheckWritable());
+  const PreparedWrite::State* state = prepared.state_.get();
+  if (state == nullptr || state->records.empty()) return absl::OkStatus();
+  if (state->engine != this) {
+    return absl::InvalidArgumentError("the batch was prepared by another engine");
+  }
+  return WritePrepared(*state, options, rejected);
+}
+
+absl::Status EngineImpl::WritePrepared(const PreparedWrite::State& prepared,
+                                       const WriteOptions& options,
+                                       std::vector<Rejection>* rejected) {
+  std::shared_lock<std::shared_mutex> op(ops_mu_);
+  VARVE_RETURN_IF_ERROR(CheckWritable());  // again, under the lock: see Close()
   VARVE_RETURN_IF_ERROR(WaitForRoom());
   std::shared_ptr<MemTable> table;
   {
     std::shared_lock<std::shared_mutex> writing(write_mu_);
     table = current()->active;
-    VARVE_RETURN_IF_ERROR(WriteTo(table.get(), batch, options, rejected));
+    VARVE_RETURN_IF_ERROR(WriteTo(table.get(), prepared, options, rejected));
   }
   if (log_ != nullptr && table->approximate_bytes() >= options_.seal_bytes) {
     // The write is durable already; a failure to switch buffers is the
@@ -282,28 +315,33 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
   return absl::OkStatus();
 }
 
-absl::Status EngineImpl::WriteTo(MemTable* table, const WriteBatch& batch,
-                                 const WriteOptions& options,
-                                 std::vector<Rejection>* rejected) {
-  const size_t first_rejection = rejected != nullptr ? rejected->size() : 0;
+void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
+                              PreparedWrite::State* state) const {
+  state->engine = this;
+  state->batch = &batch;
+  state->copies.clear();
+  state->records.clear();
+  state->valid_index.clear();
+  state->valid.clear();
+  state->encoded = false;
   // Canonical form first; records that already are canonical (the usual
   // case) are not copied.
   const std::vector<Record>& input = batch.records();
-  std::deque<Record> copies;
-  std::vector<const Record*> records;
+  std::vector<const Record*>& records = state->records;
   records.reserve(input.size());
   for (const Record& record : input) {
     if (IsCanonical(record)) {
       records.push_back(&record);
     } else {
-      copies.push_back(record);
-      CanonicalizeRecord(&copies.back());
-      records.push_back(&copies.back());
+      state->copies.push_back(record);
+      CanonicalizeRecord(&state->copies.back());
+      records.push_back(&state->copies.back());
     }
   }
 
   const size_t n = records.size();
-  std::vector<absl::Status> verdicts(n);
+  std::vector<absl::Status>& verdicts = state->verdicts;
+  verdicts.assign(n, absl::OkStatus());
   auto validate = [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       verdicts[i] = ValidateRecord(*records[i], options_.limits);
@@ -315,25 +353,39 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const WriteBatch& batch,
   } else {
     validate(0, n);
   }
-  std::vector<size_t> valid_index;  // positions in `records` that passed
-  std::vector<const Record*> valid;
-  valid.reserve(n);
+  state->valid.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    if (!verdicts[i].ok()) {
-      if (rejected == nullptr) return RecordError(i, *records[i], verdicts[i]);
-      rejected->push_back({i, RecordError(i, *records[i], verdicts[i])});
-      continue;
-    }
-    valid_index.push_back(i);
-    valid.push_back(records[i]);
+    if (!verdicts[i].ok()) continue;
+    state->valid_index.push_back(i);
+    state->valid.push_back(records[i]);
   }
+  if (encode && log_ != nullptr && !state->valid.empty()) {
+    wal::EncodeBatch(state->valid, &state->lines);
+    state->encoded = true;
+  }
+}
 
-  // The log lines are encoded while the memtable admits the records; in
-  // the rare case that it refuses some, they are encoded again without.
+absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& prepared,
+                                 const WriteOptions& options,
+                                 std::vector<Rejection>* rejected) {
+  const size_t first_rejection = rejected != nullptr ? rejected->size() : 0;
+  const std::vector<const Record*>& records = prepared.records;
+  const std::vector<size_t>& valid_index = prepared.valid_index;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const absl::Status& verdict = prepared.verdicts[i];
+    if (verdict.ok()) continue;
+    if (rejected == nullptr) return RecordError(i, *records[i], verdict);
+    rejected->push_back({i, RecordError(i, *records[i], verdict)});
+  }
+  std::vector<const Record*> valid = prepared.valid;
+
+  // The log lines, unless prepared, are encoded while the memtable admits
+  // the records; in the rare case that it refuses some, they are encoded
+  // again without.
   wal::EncodedBatch encoded;
-  bool encoded_all = false;
+  const wal::EncodedBatch* lines = prepared.encoded ? &prepared.lines : nullptr;
   std::optional<SideTask> encoding;
-  if (log_ != nullptr && valid.size() >= kParallelRecords) {
+  if (log_ != nullptr && lines == nullptr && valid.size() >= kParallelRecords) {
     encoding.emplace([&] { wal::EncodeBatch(valid, &encoded); });
   }
 
@@ -343,7 +395,7 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const WriteBatch& batch,
   table->Admit(valid, &type_verdicts, &reservation);
   if (encoding.has_value()) {
     encoding.reset();  // waits for it
-    encoded_all = true;
+    lines = &encoded;
   }
   size_t kept = 0;
   for (size_t k = 0; k < valid.size(); ++k) {
@@ -359,7 +411,7 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const WriteBatch& batch,
     }
     rejected->push_back({i, std::move(error)});
   }
-  if (kept != valid.size()) encoded_all = false;
+  if (kept != valid.size()) lines = nullptr;
   valid.resize(kept);
   if (rejected != nullptr) {
     // Validation and type checks report in two passes: keep index order.
@@ -376,9 +428,12 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const WriteBatch& batch,
 
   uint64_t seq;
   if (log_ != nullptr) {
-    if (!encoded_all) wal::EncodeBatch(valid, &encoded);
+    if (lines == nullptr) {
+      wal::EncodeBatch(valid, &encoded);
+      lines = &encoded;
+    }
     absl::StatusOr<uint64_t> appended =
-        log_->Append(encoded, options.sync, options.replay_sequence);
+        log_->Append(*lines, options.sync, options.replay_sequence);
     if (!appended.ok()) {
       table->Release(&reservation);
       return appended.status();

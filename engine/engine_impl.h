@@ -21,6 +21,7 @@
 
 #include "engine/manifest.h"
 #include "engine/memtable.h"
+#include "engine/prepared_write.h"
 #include "engine/version.h"
 #include "index/series_index.h"
 #include "varve/engine.h"
@@ -35,6 +36,9 @@ class EngineImpl final : public Engine {
   ~EngineImpl() override;
 
   absl::Status Write(const WriteBatch& batch, const WriteOptions& options,
+                     std::vector<Rejection>* rejected) override;
+  absl::Status Prepare(const WriteBatch& batch, PreparedWrite* out) override;
+  absl::Status Write(const PreparedWrite& prepared, const WriteOptions& options,
                      std::vector<Rejection>* rejected) override;
   absl::Status Flush() override;
   absl::Status Close() override;
@@ -59,9 +63,15 @@ class EngineImpl final : public Engine {
   absl::Status OpenStore();
   absl::Status CheckWritable() const;
   std::shared_ptr<const Version> current() const;
-  // Validates, logs and applies a batch to `table`.
-  absl::Status WriteTo(MemTable* table, const WriteBatch& batch, const WriteOptions& options,
-                       std::vector<Rejection>* rejected);
+  // Puts a batch in canonical form and validates it; with `encode` (and a
+  // log), also encodes its valid records as log lines. Thread-safe.
+  void PrepareState(const WriteBatch& batch, bool encode, PreparedWrite::State* state) const;
+  // Writes a prepared batch: the common part of both Write()s.
+  absl::Status WritePrepared(const PreparedWrite::State& prepared, const WriteOptions& options,
+                             std::vector<Rejection>* rejected);
+  // Checks field types, logs and applies a prepared batch to `table`.
+  absl::Status WriteTo(MemTable* table, const PreparedWrite::State& prepared,
+                       const WriteOptions& options, std::vector<Rejection>* rejected);
 
   // ---- Sealing (engine/sealer.cc) ----
   // Waits while too many frozen buffers wait for their seal.

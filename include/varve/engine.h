@@ -100,6 +100,24 @@ struct Stats {
   RecoveryReport recovery;       // what Open() found
 };
 
+// A batch checked and encoded for the log ahead of its write (see
+// Engine::Prepare). It refers to the batch it was prepared from, which must
+// stay alive and unchanged until the write returns. Move-only; an empty
+// (default-constructed or moved-from) one writes nothing.
+class PreparedWrite {
+ public:
+  PreparedWrite();
+  ~PreparedWrite();
+  PreparedWrite(PreparedWrite&&) noexcept;
+  PreparedWrite& operator=(PreparedWrite&&) noexcept;
+
+  struct State;  // defined by the engine
+
+ private:
+  friend class EngineImpl;
+  std::unique_ptr<State> state_;
+};
+
 class Engine {
  public:
   // Opens (or, for a writer, creates) the store in options.dir, replaying its
@@ -119,6 +137,20 @@ class Engine {
   // committed is refused with Unavailable: retry it.
   virtual absl::Status Write(const WriteBatch& batch,
                              const WriteOptions& options = {},
+                             std::vector<Rejection>* rejected = nullptr) = 0;
+
+  // Write() in two steps, for a program that writes batches in order from
+  // one thread and has other threads to spare: Prepare() does what needs
+  // no store state (canonical label order, the validity checks, the log
+  // encoding; most of a write's CPU), on any thread and concurrently with
+  // writes; Write(prepared) then does the rest (field types, the log
+  // append and fsync, the buffer). The outcome is exactly that of
+  // Write(batch) with the same options and `rejected`. Prepare fails only
+  // if the engine is closed or read-only; invalid records are reported by
+  // the Write. A prepared batch is written at most once, by the engine that
+  // prepared it.
+  virtual absl::Status Prepare(const WriteBatch& batch, PreparedWrite* out) = 0;
+  virtual absl::Status Write(const PreparedWrite& prepared, const WriteOptions& options = {},
                              std::vector<Rejection>* rejected = nullptr) = 0;
 
   // Makes every acknowledged write durable (fsyncs the log).

@@ -1,0 +1,36 @@
+// What Engine::Prepare leaves for Engine::Write: a batch in canonical form,
+// checked, and (where the engine has a log) encoded as its log lines.
+// Internal to engine/.
+#ifndef VARVE_ENGINE_PREPARED_WRITE_H_
+#define VARVE_ENGINE_PREPARED_WRITE_H_
+
+#include <cstddef>
+#include <deque>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "varve/engine.h"
+#include "varve/record.h"
+#include "wal/log_encoder.h"
+
+namespace varve {
+
+struct PreparedWrite::State {
+  const void* engine = nullptr;  // the engine that prepared it
+  const WriteBatch* batch = nullptr;
+  // Canonical copies of the records that were not canonical already.
+  std::deque<Record> copies;
+  // One per record of the batch, in canonical form: the record itself or
+  // its copy.
+  std::vector<const Record*> records;
+  std::vector<absl::Status> verdicts;  // validity, one per record
+  std::vector<size_t> valid_index;     // positions in `records` that passed
+  std::vector<const Record*> valid;
+  // The log lines of `valid`, if `encoded` (else the write encodes them).
+  wal::EncodedBatch lines;
+  bool encoded = false;
+};
+
+}  // namespace varve
+
+#endif  // VARVE_ENGINE_PREPARED_WRITE_H_
