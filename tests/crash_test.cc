@@ -200,7 +200,9 @@ void KillWriterRepeatedly(int rounds, const std::vector<std::string>& sync_polic
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   const Stats stats = (*reopened)->GetStats();
   EXPECT_EQ(stats.segment_points + stats.buffered_points, present.size() * kRecords * 3 + 1);
-  if (seal_bytes > 0) EXPECT_GT(stats.segments, 2u) << "the writers sealed too little";
+  if (seal_bytes > 0) {
+    EXPECT_GT(stats.segments, 2u) << "the writers sealed too little";
+  }
   std::printf("%d rounds (%d killed after a write), %zu acknowledged batches checked\n", rounds,
               killed_while_writing, all_acked.size());
 }

@@ -30,6 +30,9 @@ struct Origin {
 
 struct PendingBatch {
   WriteBatch batch;
+  // The batch checked and encoded by the prepare thread, so that the
+  // writer thread, the one serial stage, only applies it.
+  PreparedWrite prepared;
   std::vector<Origin> origins;  // one per record
   // The input the origins' texts point into, held until the batch is written.
   std::vector<std::shared_ptr<std::string>> lines;
@@ -103,6 +106,8 @@ bool IsBlank(std::string_view text) {
 
 constexpr std::string_view kLogHeaderPrefix = "{\"_kind\":\"header\"";
 constexpr size_t kMaxQueuedBatches = 2;
+// Prepared batches waiting for the writer.
+constexpr size_t kMaxReadyBatches = 1;
 // Input is handed to the parse threads in runs of about this many bytes:
 // large enough that handing over costs little, small enough that every
 // thread has work and that memory stays bounded.
@@ -116,6 +121,7 @@ struct Ingester::Impl {
   Impl(Engine* engine, const IngestOptions& options, RejectionSink* sink)
       : engine(engine), options(options), sink(sink) {
     current = std::make_unique<PendingBatch>();
+    preparer = std::thread([this] { PrepareLoop(); });
     writer = std::thread([this] { WriterLoop(); });
     size_t threads = options.parse_threads;
     // One writer thread can take only so much: beyond a few parse threads,
@@ -138,6 +144,12 @@ struct Ingester::Impl {
       done = true;
     }
     changed.notify_all();
+    if (preparer.joinable()) preparer.join();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      preparer_done = true;
+    }
+    changed.notify_all();
     if (writer.joinable()) writer.join();
   }
 
@@ -149,6 +161,7 @@ struct Ingester::Impl {
   absl::Status AddRecord(Record record, uint32_t input, uint64_t line,
                          bool may_submit = true, std::string_view text = {});
   absl::Status Submit();
+  void PrepareLoop();
   void WriterLoop();
   void ParserLoop();
   void ParseChunk(ndjson::LineParser* parser, ndjson::ParsedLine* parsed,
@@ -179,13 +192,19 @@ struct Ingester::Impl {
   std::mutex mu;
   std::condition_variable changed;
   std::vector<std::string> inputs ABSL_GUARDED_BY(mu);  // names, by index
+  // Batches submitted, in input order, for the prepare thread; then,
+  // prepared, for the writer thread.
   std::deque<std::unique_ptr<PendingBatch>> queue ABSL_GUARDED_BY(mu);
+  std::deque<std::unique_ptr<PendingBatch>> ready ABSL_GUARDED_BY(mu);
+  bool preparing ABSL_GUARDED_BY(mu) = false;  // the prepare thread holds a batch
   bool busy ABSL_GUARDED_BY(mu) = false;  // the writer holds a batch
   bool done ABSL_GUARDED_BY(mu) = false;
+  bool preparer_done ABSL_GUARDED_BY(mu) = false;
   absl::Status fatal ABSL_GUARDED_BY(mu);
   IngestSummary summary ABSL_GUARDED_BY(mu);
   // Written batches, cleared, for reuse (their vectors keep their room).
   std::vector<std::unique_ptr<PendingBatch>> free_batches ABSL_GUARDED_BY(mu);
+  std::thread preparer;
   std::thread writer;
 
   // The parse threads' side. `work_changed` is signalled when a run is
@@ -199,15 +218,42 @@ struct Ingester::Impl {
   std::vector<std::thread> parsers;
 };
 
+// Prepares batches in submission order (Engine::Prepare: validation and
+// the log encoding), a stage of its own so that neither the reading thread
+// nor the writer spends its time on it.
+void Ingester::Impl::PrepareLoop() {
+  std::unique_lock<std::mutex> lock(mu);
+  while (true) {
+    changed.wait(lock, [this] {
+      return (!queue.empty() && ready.size() < kMaxReadyBatches) || (done && queue.empty());
+    });
+    if (queue.empty()) return;
+    std::unique_ptr<PendingBatch> pending = std::move(queue.front());
+    queue.pop_front();
+    preparing = true;
+    const bool prepare = fatal.ok();
+    lock.unlock();
+    changed.notify_all();  // room in the queue
+    absl::Status status =
+        prepare ? engine->Prepare(pending->batch, &pending->prepared) : absl::OkStatus();
+    lock.lock();
+    preparing = false;
+    // The writer skips every batch once `fatal` is set.
+    if (!status.ok() && fatal.ok()) fatal = status;
+    ready.push_back(std::move(pending));
+    changed.notify_all();
+  }
+}
+
 void Ingester::Impl::WriterLoop() {
   while (true) {
     std::unique_ptr<PendingBatch> pending;
     {
       std::unique_lock<std::mutex> lock(mu);
-      changed.wait(lock, [this] { return !queue.empty() || done; });
-      if (queue.empty()) return;
-      pending = std::move(queue.front());
-      queue.pop_front();
+      changed.wait(lock, [this] { return !ready.empty() || preparer_done; });
+      if (ready.empty()) return;
+      pending = std::move(ready.front());
+      ready.pop_front();
       // After a fatal error nothing more is written: a later batch without
       // the failed one would break the prefix promise.
       busy = fatal.ok();
@@ -216,9 +262,9 @@ void Ingester::Impl::WriterLoop() {
       changed.notify_all();
       continue;
     }
-    changed.notify_all();  // room in the queue
+    changed.notify_all();  // room for the next prepared batch
     std::vector<Rejection> rejections;
-    absl::Status status = engine->Write(pending->batch, {}, &rejections);
+    absl::Status status = engine->Write(pending->prepared, {}, &rejections);
     std::unique_lock<std::mutex> lock(mu);
     busy = false;
     uint64_t rejected_points = 0;
@@ -544,7 +590,9 @@ absl::Status Ingester::Finish() {
   absl::Status submitted = impl_->Submit();
   Impl& impl = *impl_;
   std::unique_lock<std::mutex> lock(impl.mu);
-  impl.changed.wait(lock, [&impl] { return impl.queue.empty() && !impl.busy; });
+  impl.changed.wait(lock, [&impl] {
+    return impl.queue.empty() && !impl.preparing && impl.ready.empty() && !impl.busy;
+  });
   if (!impl.fatal.ok()) return impl.fatal;
   return submitted;
 }
