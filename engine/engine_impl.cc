@@ -343,9 +343,8 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
   std::vector<absl::Status>& verdicts = state->verdicts;
   verdicts.assign(n, absl::OkStatus());
   auto validate = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      verdicts[i] = ValidateRecord(*records[i], options_.limits);
-    }
+    BatchValidator validator(options_.limits);
+    for (size_t i = begin; i < end; ++i) verdicts[i] = validator.Validate(*records[i]);
   };
   if (n >= kParallelRecords) {
     SideTask second_half([&] { validate(n / 2, n); });

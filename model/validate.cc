@@ -229,7 +229,10 @@ void CanonicalizeRecord(Record* record) {
   }
 }
 
-absl::Status ValidateRecord(const Record& record, const Limits& limits) {
+namespace {
+
+// The checks of a record's series: metric and labels.
+absl::Status CheckSeries(const Record& record, const Limits& limits) {
   // The name checks are written out here so that the common case (a valid
   // name) costs no call; NameError() builds the message when one fails.
   if (record.metric.size() > limits.max_name_bytes ||
@@ -260,6 +263,13 @@ absl::Status ValidateRecord(const Record& record, const Limits& limits) {
           absl::StrCat("label \"", label.name, "\": value is not valid UTF-8"));
     }
   }
+  return absl::OkStatus();
+}
+
+// The checks of the rest: timestamp and fields. With `names_known`, the
+// field names are known to be valid and distinct (checked before, in a
+// record with the same names in the same order).
+absl::Status CheckBody(const Record& record, const Limits& limits, bool names_known) {
   if (record.ts < kMinTimestamp || record.ts > kMaxTimestamp) {
     return absl::InvalidArgumentError(absl::StrCat(
         "timestamp ", record.ts, " is outside the range [", kMinTimestamp,
@@ -273,15 +283,18 @@ absl::Status ValidateRecord(const Record& record, const Limits& limits) {
         absl::StrFormat("%d fields, over the limit of %d",
                         record.fields.size(), limits.max_fields));
   }
-  const size_t duplicate = FirstDuplicateField(record.fields);
+  // Field names known to be valid and distinct leave only the values.
+  const size_t duplicate = names_known ? SIZE_MAX : FirstDuplicateField(record.fields);
   for (size_t i = 0; i < record.fields.size(); ++i) {
     const Field& field = record.fields[i];
-    if (field.name.size() > limits.max_name_bytes || !IsValidName(field.name, kInName)) {
-      return NameError("field", field.name, limits);
-    }
-    if (i == duplicate) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("field \"", field.name, "\" appears twice"));
+    if (!names_known) {
+      if (field.name.size() > limits.max_name_bytes || !IsValidName(field.name, kInName)) {
+        return NameError("field", field.name, limits);
+      }
+      if (i == duplicate) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("field \"", field.name, "\" appears twice"));
+      }
     }
     switch (field.value.index()) {
       case 0: {  // double
@@ -314,6 +327,95 @@ absl::Status ValidateRecord(const Record& record, const Limits& limits) {
     }
   }
   return absl::OkStatus();
+}
+
+// A cheap function of a string's bytes (its first and last 8 or 4 bytes and
+// its length): strings differing only in their middle collide, which costs
+// an equality check, never a wrong answer.
+uint64_t Print(std::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t a = n, b = 0;
+  if (n >= 8) {
+    a ^= Load64(p);
+    b = Load64(p + n - 8);
+  } else if (n >= 4) {
+    a ^= Load32(p);
+    b = Load32(p + n - 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) b = (b << 8) | static_cast<unsigned char>(p[i]);
+  }
+  return (a * 0x9e3779b97f4a7c15u) ^ (b * 0xff51afd7ed558ccdu);
+}
+
+// Equality of two strings with a few fixed-size loads where they are short
+// (names and label values mostly are), instead of a call to memcmp.
+bool SameBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return Load64(x) == Load64(y) && Load64(x + n - 8) == Load64(y + n - 8);
+  }
+  if (n >= 4) return Load32(x) == Load32(y) && Load32(x + n - 4) == Load32(y + n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ValidateRecord(const Record& record, const Limits& limits) {
+  if (absl::Status s = CheckSeries(record, limits); !s.ok()) return s;
+  return CheckBody(record, limits, /*names_known=*/false);
+}
+
+size_t BatchValidator::SeriesHash::operator()(const Record* record) const {
+  // Label values tell series apart; names, mostly the same in every
+  // series of a metric, are left to the equality check.
+  uint64_t h = Print(record->metric) ^ record->labels.size();
+  for (const Label& label : record->labels) {
+    h = (h ^ Print(label.value)) * 0xc2b2ae3d27d4eb4fu;
+    h ^= h >> 29;
+  }
+  // The table takes its probe position and control bits from the hash:
+  // mix once more so that every bit depends on every piece.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdu;
+  h ^= h >> 33;
+  return static_cast<size_t>(h);
+}
+
+bool BatchValidator::SeriesEq::operator()(const Record* a, const Record* b) const {
+  if (!SameBytes(a->metric, b->metric) || a->labels.size() != b->labels.size()) return false;
+  for (size_t i = 0; i < a->labels.size(); ++i) {
+    if (!SameBytes(a->labels[i].value, b->labels[i].value) ||
+        !SameBytes(a->labels[i].name, b->labels[i].name)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status BatchValidator::Validate(const Record& record) {
+  auto it = valid_series_.find(&record);
+  if (it == valid_series_.end()) {
+    if (absl::Status s = CheckSeries(record, limits_); !s.ok()) return s;
+    it = valid_series_.emplace(&record, nullptr).first;
+  }
+  // The field names of the series' last record whose names passed.
+  const Record* names = it->second;
+  bool names_known = names != nullptr && names->fields.size() == record.fields.size();
+  for (size_t i = 0; names_known && i < record.fields.size(); ++i) {
+    names_known = SameBytes(names->fields[i].name, record.fields[i].name);
+  }
+  absl::Status s = CheckBody(record, limits_, names_known);
+  // A record that passed has valid, distinct field names.
+  if (s.ok() && !names_known) it->second = &record;
+  return s;
 }
 
 }  // namespace varve

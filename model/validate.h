@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "varve/options.h"
 #include "varve/record.h"
@@ -26,6 +27,31 @@ void CanonicalizeRecord(Record* record);
 // UTF-8, sizes, the timestamp range. The message names the offending part,
 // e.g. `field "usage": NaN is not a valid value`.
 absl::Status ValidateRecord(const Record& record, const Limits& limits);
+
+// ValidateRecord over many records, for a batch in which a few series
+// recur: the metric and labels of a series are checked once, and field
+// names once per series while its records name the same fields in the same
+// order; timestamps and values are always checked. Every result equals
+// ValidateRecord's. It remembers the records it has passed by address, so
+// they must stay alive and unchanged while it is used. Not thread-safe.
+class BatchValidator {
+ public:
+  explicit BatchValidator(const Limits& limits) : limits_(limits) {}
+  absl::Status Validate(const Record& record);
+
+ private:
+  struct SeriesHash {
+    size_t operator()(const Record* record) const;
+  };
+  struct SeriesEq {
+    bool operator()(const Record* a, const Record* b) const;
+  };
+
+  const Limits limits_;
+  // A record of each series whose metric and labels passed, with the last
+  // record of that series whose field names passed (or nullptr).
+  absl::flat_hash_map<const Record*, const Record*, SeriesHash, SeriesEq> valid_series_;
+};
 
 }  // namespace varve
 

@@ -302,3 +302,51 @@ RC_GTEST_PROP(CanonicalizeProperty, SortedWithoutEmptiesAndIdempotent,
 
 }  // namespace
 }  // namespace varve
+
+namespace varve {
+namespace {
+
+// BatchValidator remembers series and field-name lists it passed; whatever
+// the sequence, each of its answers must be ValidateRecord's. Records are
+// drawn from small pools (so that series and name lists recur) holding
+// good and bad names, duplicates, bad values and timestamps.
+RC_GTEST_PROP(BatchValidatorProperty, AgreesWithValidateRecord, ()) {
+  const std::vector<std::string> metrics = {"cpu", "mem", "bad metric", "__x"};
+  const std::vector<Labels> label_sets = {
+      {},
+      {{"host", "a"}},
+      {{"host", "b"}, {"zone", "z"}},
+      {{"host", "a"}, {"host", "b"}},        // a name twice
+      {{"9host", "a"}},                      // a bad name
+      {{"host", std::string("\xff\xfe")}},   // bad UTF-8
+  };
+  const std::vector<std::vector<std::string>> name_lists = {
+      {"v"}, {"v", "w"}, {"w", "v"}, {"v", "v"}, {"bad name"}, {}, {"v", "w", "x"}};
+  Limits limits;
+  limits.max_fields = 2;  // so that a three-field record breaks a limit
+  const size_t count = *rc::gen::inRange<size_t>(1, 60);
+  std::vector<Record> records(count);  // addresses stay put: sized once
+  for (Record& r : records) {
+    r.metric = *rc::gen::elementOf(metrics);
+    r.labels = *rc::gen::elementOf(label_sets);
+    r.ts = *rc::gen::element<Timestamp>(0, INT64_MIN, kMaxTimestamp, 17);
+    for (const std::string& name : *rc::gen::elementOf(name_lists)) {
+      FieldValue value;
+      switch (*rc::gen::inRange(0, 5)) {
+        case 0: value = int64_t{1}; break;
+        case 1: value = 0.5; break;
+        case 2: value = std::nan(""); break;
+        case 3: value = std::string("ok"); break;
+        default: value = std::string("\xc3"); break;  // cut UTF-8
+      }
+      r.fields.push_back({name, value});
+    }
+  }
+  BatchValidator validator(limits);
+  for (const Record& r : records) {
+    RC_ASSERT(validator.Validate(r) == ValidateRecord(r, limits));
+  }
+}
+
+}  // namespace
+}  // namespace varve
