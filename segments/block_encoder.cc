@@ -124,10 +124,12 @@ BlockEncoder::~BlockEncoder() = default;
 
 void BlockEncoder::StartSeries(const SealSeries& series) {
   cursors_.assign(series.columns.size(), 0);
+  layouts_.assign(series.columns.size(), Layout::kUntried);
+  since_trial_.assign(series.columns.size(), 0);
 }
 
-absl::Status BlockEncoder::EncodeValues(const SealColumn& column, size_t first, size_t count,
-                                        std::string* raw, PackedZone* zone) {
+absl::Status BlockEncoder::EncodeValues(size_t c, const SealColumn& column, size_t first,
+                                        size_t count, std::string* raw, PackedZone* zone) {
   switch (column.type) {
     case FieldType::kFloat: {
       std::span<const double> values(column.floats.data() + first, count);
@@ -137,15 +139,25 @@ absl::Status BlockEncoder::EncodeValues(const SealColumn& column, size_t first, 
     case FieldType::kInt: {
       std::span<const int64_t> values(column.ints.data() + first, count);
       *zone = PackZone(IntZone(values), column.type);
+      // A few values gain nothing measurable from the trial.
+      if (trial_ == nullptr || count < kMinTrialValues) {
+        return codecs::int_codec::Encode(values, raw);
+      }
+      if (layouts_[c] != Layout::kUntried && since_trial_[c] < kBlocksPerTrial) {
+        ++since_trial_[c];
+        return layouts_[c] == Layout::kDeltaBytes
+                   ? codecs::int_codec::EncodeDeltaBytes(values, raw)
+                   : codecs::int_codec::Encode(values, raw);
+      }
       const size_t start = raw->size();
       VARVE_RETURN_IF_ERROR(codecs::int_codec::Encode(values, raw));
-      // A few values gain nothing measurable from the trial.
-      if (trial_ == nullptr || count < kMinTrialValues) return absl::OkStatus();
       candidate_.clear();
       VARVE_RETURN_IF_ERROR(codecs::int_codec::EncodeDeltaBytes(values, &candidate_));
       VARVE_ASSIGN_OR_RETURN(const size_t packed,
                              TrialSize(std::string_view(*raw).substr(start)));
       VARVE_ASSIGN_OR_RETURN(const size_t bytes, TrialSize(candidate_));
+      layouts_[c] = bytes < packed ? Layout::kDeltaBytes : Layout::kPacked;
+      since_trial_[c] = 1;
       if (bytes < packed) {
         raw->resize(start);
         raw->append(candidate_);
@@ -192,7 +204,7 @@ absl::Status BlockEncoder::EncodeBlock(const SealSeries& series, size_t begin, s
         codecs::presence_codec::Encode(std::span<const bool>(presence_.get(), rows), raw));
     encoded.presence_size = static_cast<uint32_t>(raw->size() - encoded.offset);
     const size_t values_start = raw->size();
-    VARVE_RETURN_IF_ERROR(EncodeValues(column, cursors_[c], count, raw, &encoded.zone));
+    VARVE_RETURN_IF_ERROR(EncodeValues(c, column, cursors_[c], count, raw, &encoded.zone));
     encoded.values_size = static_cast<uint32_t>(raw->size() - values_start);
     encoded.presence_codec = static_cast<uint8_t>((*raw)[encoded.offset]);
     encoded.values_codec = static_cast<uint8_t>((*raw)[values_start]);

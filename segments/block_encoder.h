@@ -48,11 +48,16 @@ class Compressor;
 
 class BlockEncoder {
  public:
+  static constexpr uint32_t kBlocksPerTrial = 8;
+
   // With a `trial` compressor (not owned; it must outlive the encoder),
   // integer columns are encoded both bit-packed and as whole-byte deltas,
   // and the layout whose compression by `trial` is smaller is kept: the
-  // block is compressed with the same method afterwards. Without one, the
-  // smallest bit-packed layout is kept.
+  // block is compressed with the same method afterwards. The choice holds
+  // for the column's next blocks in the series, which are tried again
+  // only every kBlocksPerTrial blocks (a series' blocks mostly look
+  // alike, and the trial is a third of a seal's time). Without a `trial`
+  // compressor, the smallest bit-packed layout is kept.
   explicit BlockEncoder(Compressor* trial = nullptr);
   ~BlockEncoder();
   BlockEncoder(const BlockEncoder&) = delete;
@@ -68,7 +73,7 @@ class BlockEncoder {
                            std::vector<EncodedColumn>* columns);
 
  private:
-  absl::Status EncodeValues(const SealColumn& column, size_t first, size_t count,
+  absl::Status EncodeValues(size_t c, const SealColumn& column, size_t first, size_t count,
                             std::string* raw, PackedZone* zone);
 
   // The stored size of `bytes` after trial compression.
@@ -78,6 +83,11 @@ class BlockEncoder {
   std::string candidate_;  // the other layout of a trial
   std::string compressed_;  // scratch of TrialSize
   std::vector<size_t> cursors_;  // per column: index of its next value
+  // Per column: the integer layout its last trial chose, and the blocks
+  // encoded with that choice since (see EncodeValues).
+  enum class Layout : uint8_t { kUntried, kPacked, kDeltaBytes };
+  std::vector<Layout> layouts_;
+  std::vector<uint32_t> since_trial_;
   std::unique_ptr<bool[]> presence_;
   std::unique_ptr<bool[]> bools_;
   std::vector<std::string_view> strings_;
