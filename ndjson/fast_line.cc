@@ -23,6 +23,7 @@
 
 #include "ndjson/line_parser_impl.h"
 #include "ndjson/time_parse.h"
+#include "util/absl_compat.h"
 
 namespace varve::ndjson {
 namespace {
@@ -163,6 +164,15 @@ class Scanner {
     SkipSpace();
     return p_ == end_ ? '\0' : *p_;
   }
+  // The bytes from here to the first `c` (not included), or empty if there
+  // is none. Does not move.
+  std::string_view UpTo(char c) const {
+    const void* found = std::memchr(p_, c, static_cast<size_t>(end_ - p_));
+    if (found == nullptr) return {};
+    return std::string_view(p_, static_cast<size_t>(static_cast<const char*>(found) - p_));
+  }
+  void Skip(size_t n) { p_ += n; }
+  const char* position() const { return p_; }
 
  private:
   // What may follow a number or a literal: JSON would otherwise read the
@@ -204,6 +214,8 @@ bool LineParser::Impl::TryFastDataLine(std::string_view line, ParsedLine* out) {
   ts_is_array = false;
   column_count = 0;
   label_views.clear();
+  cached_labels = nullptr;
+  label_object = {};
   first_data_key = first_reserved_key = first_unknown_reserved = std::string_view::npos;
 
   std::string_view metric;
@@ -218,6 +230,21 @@ bool LineParser::Impl::TryFastDataLine(std::string_view line, ParsedLine* out) {
     } else if (key == "labels") {
       bit = internal::kLabels;
       if (!in.Take('{')) return false;
+      // Up to the first '}': the whole object unless a string holds one,
+      // in which case it is never found in the cache (only whole objects
+      // are remembered) and is read below.
+      const std::string_view object = in.UpTo('}');
+      if (!object.empty() && object.size() <= kMaxCachedLabelBytes) {
+        if (auto it = label_cache.find(ToAbsl(object)); it != label_cache.end()) {
+          cached_labels = &it->second;
+          in.Skip(object.size() + 1);
+          if (seen & bit) return false;
+          seen |= bit;
+          if (!in.NextMember('}', &more)) return false;
+          continue;
+        }
+      }
+      const char* const object_begin = in.position();
       bool more_labels = in.Peek() != '}';
       if (!more_labels && !in.Take('}')) return false;
       while (more_labels) {
@@ -228,6 +255,9 @@ bool LineParser::Impl::TryFastDataLine(std::string_view line, ParsedLine* out) {
         }
         label_views.emplace_back(name, value);
       }
+      // Remembered below once the line is known good, if the object ended
+      // at the first '}'.
+      if (in.position() - 1 == object_begin + object.size()) label_object = object;
     } else if (key == "ts") {
       bit = internal::kTs;
       if (in.Peek() == '"') {
@@ -302,7 +332,12 @@ bool LineParser::Impl::TryFastDataLine(std::string_view line, ParsedLine* out) {
   internal::AssignBytes(&first.metric, metric);
   // FinishData assembles the record as for the general parser; the few
   // errors it can find here are left to that parser too.
-  return FinishData(out).ok();
+  if (!FinishData(out).ok()) return false;
+  if (!label_object.empty() && label_object.size() <= kMaxCachedLabelBytes &&
+      label_cache.size() < kMaxCachedLabelObjects) {
+    label_cache.emplace(std::string(label_object), first.labels);
+  }
+  return true;
 }
 
 }  // namespace varve::ndjson

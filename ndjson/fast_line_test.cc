@@ -183,5 +183,71 @@ RC_GTEST_PROP(FastLineProperty, AgreesOnDamagedLines, ()) {
   RC_ASSERT(Agree(line));
 }
 
+// Both parsers over a sequence of lines, each parser keeping its state
+// (the fast path remembers label objects) from line to line; true if they
+// agree on every line.
+bool AgreeOnSequence(const std::vector<std::string>& lines) {
+  LineParser fast(Precision::kNanoseconds, true);
+  LineParser general(Precision::kNanoseconds, false);
+  for (const std::string& line : lines) {
+    ParsedLine a, b;
+    const absl::Status sa = fast.Parse(line, 0, &a);
+    const absl::Status sb = general.Parse(line, 0, &b);
+    if (sa != sb || a.records.size() != b.records.size()) {
+      ADD_FAILURE() << "line: " << line << "\n  fast: " << sa << "\n  general: " << sb;
+      return false;
+    }
+    for (size_t i = 0; i < a.records.size(); ++i) {
+      if (!testgen::BitEqual(a.records[i], b.records[i])) {
+        ADD_FAILURE() << "records differ on line: " << line;
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Label objects recur from line to line, as in any real input: the fast
+// path's memory of them must never change an answer, whatever else the
+// line holds (good or damaged) and whatever the object holds (a '}' in a
+// string, empty values, names twice, escapes, white space).
+RC_GTEST_PROP(FastLineProperty, AgreesWhenLabelObjectsRecur, ()) {
+  const std::vector<std::string> objects = {
+      R"({"host":"a","zone":"z"})",  R"({"zone":"z","host":"a"})",
+      R"({ "host" : "a" })",         R"({"host":"a}b","zone":"z"})",
+      R"({"host":"a}"})",            R"({"host":"","zone":"z"})",
+      R"({"host":"a","host":"b"})",  R"({"h\u00e9":"x"})",
+      R"({})",                       R"({"9":"x"})",
+      R"({"host":1})",               R"({"host":"a"})",
+      R"({"host":"a})",  // a string cut short: not JSON, whatever follows
+  };
+  const std::vector<std::string> fields = {R"({"x":1})", R"({"x":1.5,"y":"s","z":true})",
+                                           R"({})", R"({"x":[1]})"};
+  const size_t n = *rc::gen::inRange<size_t>(1, 40);
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < n; ++i) {
+    std::string line = R"({"metric":"m","labels":)" + *rc::gen::elementOf(objects) +
+                       R"(,"ts":)" + std::to_string(*rc::gen::inRange(-5, 5)) +
+                       R"(,"fields":)" + *rc::gen::elementOf(fields) + "}";
+    if (*rc::gen::inRange(0, 4) == 0) {  // damage one byte
+      const size_t at = *rc::gen::inRange<size_t>(0, line.size());
+      line[at] = *rc::gen::element<char>('"', '}', '{', ',', ':', ' ', 'x', '\\');
+    }
+    lines.push_back(std::move(line));
+  }
+  RC_ASSERT(AgreeOnSequence(lines));
+}
+
+TEST(FastLineTest, MoreLabelObjectsThanItRemembers) {
+  std::vector<std::string> lines;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 5000; ++i) {
+      lines.push_back(R"({"metric":"m","labels":{"host":"h)" + std::to_string(i) +
+                      R"("},"ts":1,"fields":{"x":)" + std::to_string(i) + "}}");
+    }
+  }
+  EXPECT_TRUE(AgreeOnSequence(lines));
+}
+
 }  // namespace
 }  // namespace varve::ndjson

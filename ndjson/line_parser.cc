@@ -116,6 +116,8 @@ absl::Status LineParser::Impl::ParseLine(std::string_view line,
   first_record = &first;
   first.metric.clear();
   label_views.clear();
+  cached_labels = nullptr;
+  label_object = {};
 
   for (auto result : object) {
     od::field field;
@@ -352,19 +354,28 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
   // Canonical labels (sorted by name, empty values dropped), ordered as
   // views so that no string is moved, then copied into the record's
   // labels, whose buffers are reused when the record is.
-  VARVE_RETURN_IF_ERROR(SortLabels());
   Record& first = out->records[0];
   Labels& labels = first.labels;
-  size_t kept = 0;
-  for (const auto& [name, value] : label_views) kept += value.empty() ? 0 : 1;
-  labels.resize(kept);
-  size_t k = 0;
-  for (const uint32_t i : label_order) {
-    const auto& [name, value] = label_views[i];
-    if (value.empty()) continue;
-    internal::AssignBytes(&labels[k].name, name);
-    internal::AssignBytes(&labels[k].value, value);
-    ++k;
+  if (cached_labels != nullptr) {
+    labels.resize(cached_labels->size());
+    for (size_t k = 0; k < labels.size(); ++k) {
+      const Label& label = (*cached_labels)[k];
+      internal::AssignBytes(&labels[k].name, label.name);
+      internal::AssignBytes(&labels[k].value, label.value);
+    }
+  } else {
+    VARVE_RETURN_IF_ERROR(SortLabels());
+    size_t kept = 0;
+    for (const auto& [name, value] : label_views) kept += value.empty() ? 0 : 1;
+    labels.resize(kept);
+    size_t k = 0;
+    for (const uint32_t i : label_order) {
+      const auto& [name, value] = label_views[i];
+      if (value.empty()) continue;
+      internal::AssignBytes(&labels[k].name, name);
+      internal::AssignBytes(&labels[k].value, value);
+      ++k;
+    }
   }
 
   if (!ts_is_array) {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ndjson/line_parser.h"
@@ -220,6 +221,20 @@ struct LineParser::Impl {
   // to line: lines of one input mostly list their labels in one order, and
   // checking that the last order still sorts them is cheaper than sorting.
   std::vector<uint32_t> label_order;
+  // The fast path's memory of label objects: the bytes between the braces
+  // of a "labels" object it read in full, with the labels they gave
+  // (canonical: sorted, no empty values). The same bytes always give the
+  // same labels, so a line repeating an object (a series' every line does)
+  // takes its labels from here instead of reading and sorting them again.
+  // Bounded: once full, nothing more is remembered.
+  static constexpr size_t kMaxCachedLabelObjects = 4096;
+  static constexpr size_t kMaxCachedLabelBytes = 1024;
+  absl::flat_hash_map<std::string, Labels> label_cache;
+  // Set by the fast path when this line's labels come from label_cache.
+  const Labels* cached_labels = nullptr;
+  // The bytes of this line's labels object, when the fast path may
+  // remember it once the line is parsed (else empty).
+  std::string_view label_object;
   // The first record of the line being parsed (out->records[0]).
   Record* first_record = nullptr;
   ControlLine control;
