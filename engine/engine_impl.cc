@@ -391,7 +391,8 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
   // Field types: fixed by the first admitted write of each series' field.
   MemTable::Reservation reservation;
   std::vector<absl::Status> type_verdicts;
-  table->Admit(valid, &type_verdicts, &reservation);
+  table->Admit(valid, &type_verdicts, &reservation,
+               prepared.encoded ? &prepared.lines.series_of : nullptr);
   if (encoding.has_value()) {
     encoding.reset();  // waits for it
     lines = &encoded;

@@ -54,7 +54,8 @@ void MemTable::NoteSequence(uint64_t seq) {
 
 void MemTable::Admit(const std::vector<const Record*>& records,
                      std::vector<absl::Status>* verdicts,
-                     Reservation* reservation) {
+                     Reservation* reservation,
+                     const std::vector<uint32_t>* series_of) {
   verdicts->assign(records.size(), absl::OkStatus());
   size_t fields = 0;
   for (const Record* record : records) fields += record->fields.size();
@@ -62,9 +63,20 @@ void MemTable::Admit(const std::vector<const Record*>& records,
   reservation->columns.reserve(reservation->columns.size() + fields);
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MemColumn*>& found = columns_scratch_;
+  // The series of each number in series_of, once looked up.
+  std::vector<MemSeries*> known;
+  if (series_of != nullptr && series_of->size() != records.size()) series_of = nullptr;
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& record = *records[i];
-    MemSeries* series = FindOrAddSeries(record);
+    MemSeries* series;
+    if (series_of != nullptr) {
+      const uint32_t s = (*series_of)[i];
+      if (s >= known.size()) known.resize(s + 1, nullptr);
+      if (known[s] == nullptr) known[s] = FindOrAddSeries(record);
+      series = known[s];
+    } else {
+      series = FindOrAddSeries(record);
+    }
     // Check every field first, so a rejected record reserves nothing.
     found.clear();
     for (size_t j = 0; j < record.fields.size(); ++j) {

@@ -64,9 +64,12 @@ class MemTable {
   // reserves them. A record whose field has another type than its series'
   // earlier writes (or an earlier record of this batch) gets an
   // InvalidArgument in (*verdicts)[i]; the others OK. Only OK records are
-  // reserved.
+  // reserved. With `series_of` (one per record; equal numbers exactly for
+  // records of the same series, as wal::EncodedBatch::series_of gives
+  // them), each series is looked up once instead of once per record.
   void Admit(const std::vector<const Record*>& records,
-             std::vector<absl::Status>* verdicts, Reservation* reservation);
+             std::vector<absl::Status>* verdicts, Reservation* reservation,
+             const std::vector<uint32_t>* series_of = nullptr);
 
   // Applies admitted records under sequence number `seq` and ends the
   // reservation. `records` are the ones Admit() accepted, in the order it

@@ -123,7 +123,8 @@ void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out) {
   // series in one array (a counting sort, stable).
   absl::flat_hash_map<const Record*, uint32_t, SeriesHash, SeriesEq> series_of;
   series_of.reserve(64);
-  std::vector<uint32_t> series(records.size());
+  std::vector<uint32_t>& series = out->series_of;
+  series.resize(records.size());
   std::vector<uint32_t> starts;  // records per series, then where each begins
   for (size_t i = 0; i < records.size(); ++i) {
     out->points += records[i]->fields.size();

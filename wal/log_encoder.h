@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "varve/record.h"
 
@@ -18,6 +19,10 @@ struct EncodedBatch {
   uint64_t lines = 0;
   uint64_t points = 0;
   uint64_t records = 0;
+  // The series of each record, as the encoder found them: records[i] is of
+  // series series_of[i] (numbered from 0 in order of first appearance), and
+  // two records share a number exactly when they share metric and labels.
+  std::vector<uint32_t> series_of;
 };
 
 // Encodes canonical, validated records: records of one series become one
