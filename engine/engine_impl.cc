@@ -339,12 +339,16 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
     }
   }
 
+  // Series first: validation checks each series' names once, and the log
+  // encoding and the buffer use the same grouping.
   const size_t n = records.size();
+  std::vector<uint32_t> series;
+  const uint32_t series_count = wal::GroupBySeries(records, &series);
   std::vector<absl::Status>& verdicts = state->verdicts;
   verdicts.assign(n, absl::OkStatus());
   auto validate = [&](size_t begin, size_t end) {
-    BatchValidator validator(options_.limits);
-    for (size_t i = begin; i < end; ++i) verdicts[i] = validator.Validate(*records[i]);
+    BatchValidator validator(options_.limits, series_count);
+    for (size_t i = begin; i < end; ++i) verdicts[i] = validator.Validate(*records[i], series[i]);
   };
   if (n >= kParallelRecords) {
     SideTask second_half([&] { validate(n / 2, n); });
@@ -353,13 +357,21 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
     validate(0, n);
   }
   state->valid.reserve(n);
+  state->valid_series.clear();
+  // Series renumbered in order of first appearance among the valid records.
+  std::vector<uint32_t> renumbered(series_count, UINT32_MAX);
+  uint32_t next = 0;
   for (size_t i = 0; i < n; ++i) {
     if (!verdicts[i].ok()) continue;
     state->valid_index.push_back(i);
     state->valid.push_back(records[i]);
+    uint32_t& number = renumbered[series[i]];
+    if (number == UINT32_MAX) number = next++;
+    state->valid_series.push_back(number);
   }
+  state->valid_series_count = next;
   if (encode && log_ != nullptr && !state->valid.empty()) {
-    wal::EncodeBatch(state->valid, &state->lines);
+    wal::EncodeGroupedBatch(state->valid, state->valid_series, next, &state->lines);
     state->encoded = true;
   }
 }
@@ -385,14 +397,16 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
   const wal::EncodedBatch* lines = prepared.encoded ? &prepared.lines : nullptr;
   std::optional<SideTask> encoding;
   if (log_ != nullptr && lines == nullptr && valid.size() >= kParallelRecords) {
-    encoding.emplace([&] { wal::EncodeBatch(valid, &encoded); });
+    encoding.emplace([&] {
+      wal::EncodeGroupedBatch(valid, prepared.valid_series, prepared.valid_series_count,
+                              &encoded);
+    });
   }
 
   // Field types: fixed by the first admitted write of each series' field.
   MemTable::Reservation reservation;
   std::vector<absl::Status> type_verdicts;
-  table->Admit(valid, &type_verdicts, &reservation,
-               prepared.encoded ? &prepared.lines.series_of : nullptr);
+  table->Admit(valid, &type_verdicts, &reservation, &prepared.valid_series);
   if (encoding.has_value()) {
     encoding.reset();  // waits for it
     lines = &encoded;

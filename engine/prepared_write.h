@@ -26,6 +26,10 @@ struct PreparedWrite::State {
   std::vector<absl::Status> verdicts;  // validity, one per record
   std::vector<size_t> valid_index;     // positions in `records` that passed
   std::vector<const Record*> valid;
+  // The series of each valid record, numbered in order of first appearance
+  // (wal::GroupBySeries's numbering of `valid`), and how many there are.
+  std::vector<uint32_t> valid_series;
+  uint32_t valid_series_count = 0;
   // The log lines of `valid`, if `encoded` (else the write encodes them).
   wal::EncodedBatch lines;
   bool encoded = false;

@@ -329,25 +329,6 @@ absl::Status CheckBody(const Record& record, const Limits& limits, bool names_kn
   return absl::OkStatus();
 }
 
-// A cheap function of a string's bytes (its first and last 8 or 4 bytes and
-// its length): strings differing only in their middle collide, which costs
-// an equality check, never a wrong answer.
-uint64_t Print(std::string_view s) {
-  const char* p = s.data();
-  const size_t n = s.size();
-  uint64_t a = n, b = 0;
-  if (n >= 8) {
-    a ^= Load64(p);
-    b = Load64(p + n - 8);
-  } else if (n >= 4) {
-    a ^= Load32(p);
-    b = Load32(p + n - 4);
-  } else {
-    for (size_t i = 0; i < n; ++i) b = (b << 8) | static_cast<unsigned char>(p[i]);
-  }
-  return (a * 0x9e3779b97f4a7c15u) ^ (b * 0xff51afd7ed558ccdu);
-}
-
 // Equality of two strings with a few fixed-size loads where they are short
 // (names and label values mostly are), instead of a call to memcmp.
 bool SameBytes(std::string_view a, std::string_view b) {
@@ -373,48 +354,20 @@ absl::Status ValidateRecord(const Record& record, const Limits& limits) {
   return CheckBody(record, limits, /*names_known=*/false);
 }
 
-size_t BatchValidator::SeriesHash::operator()(const Record* record) const {
-  // Label values tell series apart; names, mostly the same in every
-  // series of a metric, are left to the equality check.
-  uint64_t h = Print(record->metric) ^ record->labels.size();
-  for (const Label& label : record->labels) {
-    h = (h ^ Print(label.value)) * 0xc2b2ae3d27d4eb4fu;
-    h ^= h >> 29;
-  }
-  // The table takes its probe position and control bits from the hash:
-  // mix once more so that every bit depends on every piece.
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdu;
-  h ^= h >> 33;
-  return static_cast<size_t>(h);
-}
-
-bool BatchValidator::SeriesEq::operator()(const Record* a, const Record* b) const {
-  if (!SameBytes(a->metric, b->metric) || a->labels.size() != b->labels.size()) return false;
-  for (size_t i = 0; i < a->labels.size(); ++i) {
-    if (!SameBytes(a->labels[i].value, b->labels[i].value) ||
-        !SameBytes(a->labels[i].name, b->labels[i].name)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-absl::Status BatchValidator::Validate(const Record& record) {
-  auto it = valid_series_.find(&record);
-  if (it == valid_series_.end()) {
+absl::Status BatchValidator::Validate(const Record& record, uint32_t series) {
+  if (!series_valid_[series]) {
     if (absl::Status s = CheckSeries(record, limits_); !s.ok()) return s;
-    it = valid_series_.emplace(&record, nullptr).first;
+    series_valid_[series] = true;
   }
   // The field names of the series' last record whose names passed.
-  const Record* names = it->second;
+  const Record* names = names_[series];
   bool names_known = names != nullptr && names->fields.size() == record.fields.size();
   for (size_t i = 0; names_known && i < record.fields.size(); ++i) {
     names_known = SameBytes(names->fields[i].name, record.fields[i].name);
   }
   absl::Status s = CheckBody(record, limits_, names_known);
   // A record that passed has valid, distinct field names.
-  if (s.ok() && !names_known) it->second = &record;
+  if (s.ok() && !names_known) names_[series] = &record;
   return s;
 }
 

@@ -3,9 +3,10 @@
 #ifndef VARVE_MODEL_VALIDATE_H_
 #define VARVE_MODEL_VALIDATE_H_
 
+#include <cstdint>
 #include <string_view>
+#include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "varve/options.h"
 #include "varve/record.h"
@@ -28,29 +29,25 @@ void CanonicalizeRecord(Record* record);
 // e.g. `field "usage": NaN is not a valid value`.
 absl::Status ValidateRecord(const Record& record, const Limits& limits);
 
-// ValidateRecord over many records, for a batch in which a few series
-// recur: the metric and labels of a series are checked once, and field
-// names once per series while its records name the same fields in the same
-// order; timestamps and values are always checked. Every result equals
-// ValidateRecord's. It remembers the records it has passed by address, so
-// they must stay alive and unchanged while it is used. Not thread-safe.
+// ValidateRecord over the records of a batch in which a few series recur:
+// the metric and labels of a series are checked once, and its field names
+// once while its records name the same fields in the same order;
+// timestamps and values are always checked. Every result equals
+// ValidateRecord's. The caller numbers the series (equal numbers exactly
+// for records with equal metric and labels, as wal::GroupBySeries does),
+// and the records it passes must stay alive and unchanged while the
+// validator is used. Not thread-safe.
 class BatchValidator {
  public:
-  explicit BatchValidator(const Limits& limits) : limits_(limits) {}
-  absl::Status Validate(const Record& record);
+  // `series_count`: numbers are below it.
+  BatchValidator(const Limits& limits, uint32_t series_count)
+      : limits_(limits), series_valid_(series_count, false), names_(series_count, nullptr) {}
+  absl::Status Validate(const Record& record, uint32_t series);
 
  private:
-  struct SeriesHash {
-    size_t operator()(const Record* record) const;
-  };
-  struct SeriesEq {
-    bool operator()(const Record* a, const Record* b) const;
-  };
-
   const Limits limits_;
-  // A record of each series whose metric and labels passed, with the last
-  // record of that series whose field names passed (or nullptr).
-  absl::flat_hash_map<const Record*, const Record*, SeriesHash, SeriesEq> valid_series_;
+  std::vector<bool> series_valid_;     // metric and labels passed
+  std::vector<const Record*> names_;  // a record whose field names passed
 };
 
 }  // namespace varve

@@ -342,9 +342,19 @@ RC_GTEST_PROP(BatchValidatorProperty, AgreesWithValidateRecord, ()) {
       r.fields.push_back({name, value});
     }
   }
-  BatchValidator validator(limits);
+  // Series numbers as the caller gives them: equal exactly for equal
+  // metric and labels.
+  std::vector<std::pair<std::string, Labels>> seen;
+  std::vector<uint32_t> series;
   for (const Record& r : records) {
-    RC_ASSERT(validator.Validate(r) == ValidateRecord(r, limits));
+    const auto key = std::make_pair(r.metric, r.labels);
+    auto it = std::find(seen.begin(), seen.end(), key);
+    series.push_back(static_cast<uint32_t>(it - seen.begin()));
+    if (it == seen.end()) seen.push_back(key);
+  }
+  BatchValidator validator(limits, static_cast<uint32_t>(seen.size()));
+  for (size_t i = 0; i < records.size(); ++i) {
+    RC_ASSERT(validator.Validate(records[i], series[i]) == ValidateRecord(records[i], limits));
   }
 }
 

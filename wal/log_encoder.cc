@@ -112,27 +112,34 @@ struct SeriesEq {
 
 }  // namespace
 
-void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out) {
+uint32_t GroupBySeries(std::span<const Record* const> records, std::vector<uint32_t>* series_of) {
+  absl::flat_hash_map<const Record*, uint32_t, SeriesHash, SeriesEq> numbers;
+  numbers.reserve(64);
+  series_of->resize(records.size());
+  uint32_t count = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto [it, inserted] = numbers.try_emplace(records[i], count);
+    if (inserted) ++count;
+    (*series_of)[i] = it->second;
+  }
+  return count;
+}
+
+void EncodeGroupedBatch(std::span<const Record* const> records, std::vector<uint32_t> series_of,
+                        uint32_t series_count, EncodedBatch* out) {
   out->data.clear();
   out->lines = 0;
   out->points = 0;
   out->records = records.size();
+  out->series_of = std::move(series_of);
+  const std::vector<uint32_t>& series = out->series_of;
 
-  // Series in first-appearance order, each with its records in batch order:
-  // number the series as they appear, then lay the records out series by
-  // series in one array (a counting sort, stable).
-  absl::flat_hash_map<const Record*, uint32_t, SeriesHash, SeriesEq> series_of;
-  series_of.reserve(64);
-  std::vector<uint32_t>& series = out->series_of;
-  series.resize(records.size());
-  std::vector<uint32_t> starts;  // records per series, then where each begins
+  // Each series' records in batch order, the series in first-appearance
+  // order, laid out in one array (a counting sort, stable).
+  std::vector<uint32_t> starts(series_count, 0);  // records per series, then where each begins
   for (size_t i = 0; i < records.size(); ++i) {
     out->points += records[i]->fields.size();
-    auto [it, inserted] =
-        series_of.try_emplace(records[i], static_cast<uint32_t>(starts.size()));
-    if (inserted) starts.push_back(0);
-    series[i] = it->second;
-    ++starts[it->second];
+    ++starts[series[i]];
   }
   uint32_t begin = 0;
   for (uint32_t& start : starts) {
@@ -155,6 +162,12 @@ void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out) {
     }
   }
   out->lines = starts.size();
+}
+
+void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out) {
+  std::vector<uint32_t> series_of = std::move(out->series_of);
+  const uint32_t count = GroupBySeries(records, &series_of);
+  EncodeGroupedBatch(records, std::move(series_of), count, out);
 }
 
 void AppendCommitLine(const EncodedBatch& batch, uint64_t seq,

@@ -30,6 +30,16 @@ struct EncodedBatch {
 // records of each series in batch order).
 void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out);
 
+// EncodeBatch in two steps, for callers that use the grouping before
+// encoding. GroupBySeries numbers the series of `records` from 0 in order
+// of first appearance (equal numbers exactly for equal metric and labels)
+// into *series_of and returns how many there are. EncodeGroupedBatch then
+// encodes `records` given such a numbering of them (keeping it as
+// out->series_of): the same bytes as EncodeBatch.
+uint32_t GroupBySeries(std::span<const Record* const> records, std::vector<uint32_t>* series_of);
+void EncodeGroupedBatch(std::span<const Record* const> records, std::vector<uint32_t> series_of,
+                        uint32_t series_count, EncodedBatch* out);
+
 // Appends the commit line (with '\n') that closes `batch` under sequence
 // number `seq`.
 void AppendCommitLine(const EncodedBatch& batch, uint64_t seq, std::string* out);
