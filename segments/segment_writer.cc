@@ -21,9 +21,6 @@
 namespace varve::segments {
 namespace {
 
-// The footer is written once per segment and read once per open: worth a
-// slower level than the blocks'.
-constexpr int kFooterZstdLevel = 9;
 
 absl::Status CheckOptions(const SegmentWriteOptions& options, uint64_t min_seq,
                           uint64_t max_seq) {
@@ -209,11 +206,13 @@ absl::StatusOr<SegmentSummary> SegmentWriter::Finish() {
     return st.failed;
   }
   // Zstd shrinks a footer several-fold: its structs repeat offsets, sizes
-  // and codec bytes that differ little from block to block.
+  // and codec bytes that differ little from block to block. At the blocks'
+  // level: level 9 made the TSBS day's footers 0.1% smaller for 3% of the
+  // ingest's instructions, all of it in the seal that ends an ingest.
   std::string_view footer_bytes = *footer;
   if (st.options.compression != SegmentWriteOptions::Compression::kNone) {
     absl::StatusOr<bool> compressed =
-        CompressFooter(*footer, std::max(st.options.zstd_level, kFooterZstdLevel), &st.stored);
+        CompressFooter(*footer, st.options.zstd_level, &st.stored);
     if (!compressed.ok()) {
       st.failed = compressed.status();
       return st.failed;
