@@ -22,6 +22,11 @@
 # Both sides run with their default, power-loss-safe durability: varve
 # fsyncs each batch before acknowledging it, SQLite fsyncs at COMMIT.
 #
+# With VARVE_BASELINE set to another varve binary (an earlier build), each
+# run also times it on the same data just before varve, so that a change is
+# measured against its baseline and SQLite in the same runs; it adds
+# baseline_* lines and baseline_over_sqlite / varve_over_baseline ratios.
+#
 # Environment (all optional): VARVE (default build/tools/varve),
 # VARVE_TSBS_GEN (default build/bench/varve-tsbs-gen), RUNS (default 1),
 # VARVE_ARGS (extra `varve ingest` arguments, for experiments), and
@@ -68,6 +73,43 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+baseline=${VARVE_BASELINE:-}
+if [[ -n "$baseline" ]] && ! command -v "$baseline" >/dev/null 2>&1; then
+  echo "$0: cannot run VARVE_BASELINE '$baseline'" >&2
+  exit 2
+fi
+# Times one ingest of the data set into a fresh store with binary $1; sets
+# `seconds` (and updates peak_rss when $2 is "peak").
+timed_ingest() {
+  local binary=$1 status=0 t0 t1
+  rm -rf "$store"
+  t0=$(now)
+  if [[ -n "$gnu_time" ]]; then
+    # shellcheck disable=SC2086
+    "$gnu_time" -f "%M" -o "$rss_file" "$binary" ingest --store "$store" ${VARVE_ARGS:-} "$ndjson" \
+      >"$log" 2>&1 || status=$?
+  else
+    # shellcheck disable=SC2086
+    "$binary" ingest --store "$store" ${VARVE_ARGS:-} "$ndjson" >"$log" 2>&1 || status=$?
+  fi
+  t1=$(now)
+  if [[ $status -ne 0 ]]; then
+    echo "$0: $binary ingest exited with $status; its output:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  seconds=$(elapsed "$t0" "$t1")
+  if [[ -n "$gnu_time" && "${2:-}" == peak ]]; then
+    local rss
+    rss=$(tail -n 1 "$rss_file")
+    ((rss > peak_rss)) && peak_rss=$rss
+  fi
+  return 0
+}
+
+baseline_rates=()
+baseline_ratios=()
+over_baseline=()
 varve_seconds=()
 varve_rates=()
 sqlite_rates=()
@@ -75,29 +117,15 @@ ratios=()
 peak_rss=0
 sqlite_out=""
 for ((run = 1; run <= runs; run++)); do
-  rm -rf "$store"
-  status=0
-  t0=$(now)
-  if [[ -n "$gnu_time" ]]; then
-    # shellcheck disable=SC2086
-    "$gnu_time" -f "%M" -o "$rss_file" "$varve" ingest --store "$store" ${VARVE_ARGS:-} "$ndjson" \
-      >"$log" 2>&1 || status=$?
-  else
-    # shellcheck disable=SC2086
-    "$varve" ingest --store "$store" ${VARVE_ARGS:-} "$ndjson" >"$log" 2>&1 || status=$?
+  baseline_note=""
+  if [[ -n "$baseline" ]]; then
+    timed_ingest "$baseline"
+    baseline_rate=$(awk -v p="$points" -v s="$seconds" 'BEGIN { printf "%.0f", p / s }')
+    baseline_rates+=("$baseline_rate")
+    baseline_note="baseline ${seconds}s ${baseline_rate} points/s; "
   fi
-  t1=$(now)
-  if [[ $status -ne 0 ]]; then
-    echo "$0: varve ingest exited with $status; its output:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  seconds=$(elapsed "$t0" "$t1")
+  timed_ingest "$varve" peak
   rate=$(awk -v p="$points" -v s="$seconds" 'BEGIN { printf "%.0f", p / s }')
-  if [[ -n "$gnu_time" ]]; then
-    rss=$(tail -n 1 "$rss_file")
-    ((rss > peak_rss)) && peak_rss=$rss
-  fi
   store_bytes=$(du -sb "$store" | cut -f1)
 
   sqlite_out=$("$here/sqlite_ingest.sh" "$out_dir")
@@ -108,7 +136,11 @@ for ((run = 1; run <= runs; run++)); do
     exit 1
   fi
   ratio=$(awk -v v="$rate" -v s="$sqlite_rate" 'BEGIN { printf "%.3f", v / s }')
-  echo "run $run: varve ${seconds}s ${rate} points/s; sqlite $(sed -n 's/^sqlite_ingest_seconds=//p' <<<"$sqlite_out")s ${sqlite_rate} points/s; ratio ${ratio}; load $(cut -d' ' -f1 /proc/loadavg)"
+  if [[ -n "$baseline" ]]; then
+    baseline_ratios+=("$(awk -v v="$baseline_rate" -v s="$sqlite_rate" 'BEGIN { printf "%.3f", v / s }')")
+    over_baseline+=("$(awk -v v="$rate" -v b="$baseline_rate" 'BEGIN { printf "%.3f", v / b }')")
+  fi
+  echo "run $run: ${baseline_note}varve ${seconds}s ${rate} points/s; sqlite $(sed -n 's/^sqlite_ingest_seconds=//p' <<<"$sqlite_out")s ${sqlite_rate} points/s; ratio ${ratio}; load $(cut -d' ' -f1 /proc/loadavg)"
   varve_seconds+=("$seconds")
   varve_rates+=("$rate")
   sqlite_rates+=("$sqlite_rate")
@@ -127,3 +159,8 @@ awk -v p="$points" -v b="$store_bytes" 'BEGIN { printf "varve_bytes_per_point=%.
 grep -v '^sqlite_points_per_second=' <<<"$sqlite_out"
 echo "sqlite_points_per_second=$(printf '%s\n' "${sqlite_rates[@]}" | median)"
 echo "varve_over_sqlite_points_per_second=$(printf '%s\n' "${ratios[@]}" | median)"
+if [[ -n "$baseline" ]]; then
+  echo "baseline_points_per_second=$(printf '%s\n' "${baseline_rates[@]}" | median)"
+  echo "baseline_over_sqlite_points_per_second=$(printf '%s\n' "${baseline_ratios[@]}" | median)"
+  echo "varve_over_baseline_points_per_second=$(printf '%s\n' "${over_baseline[@]}" | median)"
+fi

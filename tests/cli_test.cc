@@ -190,6 +190,69 @@ TEST_F(CliTest, BadLinesAreRejectedWithFileLineAndReasonAndGoodOnesIngested) {
   EXPECT_NE(rejected.find("\\\"u\\\""), std::string::npos) << rejected;
 }
 
+// Many small batches through the parse threads, the prepare thread and the
+// writer (run under ThreadSanitizer by CI: the name matches its pattern):
+// batches commit in input order, so a point written twice keeps the later
+// line's value, and every rejected line is reported once with its number.
+TEST_F(CliTest, IngestThreadsKeepInputOrderAcrossManyBatches) {
+  std::string contents;
+  std::set<int> bad_lines;
+  constexpr int kLines = 30000;
+  for (int i = 0; i < kLines; ++i) {
+    // The second half rewrites the first half's points with new values.
+    const int ts = i % (kLines / 2);
+    const int host = ts % 7;
+    if (i % 997 == 500) {  // after each host's first (integer) write
+      contents += R"({"metric":"cpu","labels":{"host":"h)" + std::to_string(host) +
+                  R"("},"ts":)" + std::to_string(ts) + R"(,"fields":{"u":"text"}})";
+      bad_lines.insert(i + 1);
+    } else if (i % 1009 == 7) {
+      contents += R"({"metric":"9cpu","ts":1,"fields":{"u":1}})";
+      bad_lines.insert(i + 1);
+    } else {
+      contents += R"({"metric":"cpu","labels":{"host":"h)" + std::to_string(host) +
+                  R"("},"ts":)" + std::to_string(ts) + R"(,"fields":{"u":)" + std::to_string(i) +
+                  "}}";
+    }
+    contents += "\n";
+  }
+  const std::string input = WriteFile("many.ndjson", contents);
+  const std::string store = temp_.Path("s");
+  ProcessResult r = Varve({"ingest", "--store", store, "--quiet", "--batch-points", "500", input});
+  ASSERT_EQ(r.exit_code, 2) << Explain(r);
+  EXPECT_NE(r.out.find(std::to_string(bad_lines.size()) + " lines rejected"), std::string::npos)
+      << r.out;
+
+  // Each (host, ts) holds the value of the last good line that wrote it.
+  std::map<std::pair<int, int>, int> want;
+  for (int i = 0; i < kLines; ++i) {
+    if (!bad_lines.contains(i + 1)) want[{i % (kLines / 2) % 7, i % (kLines / 2)}] = i;
+  }
+  const std::vector<std::string> scanned = Lines(Scan(store, "cpu"));
+  ASSERT_EQ(scanned.size(), want.size());
+  ASSERT_EQ(want.size(), size_t{kLines / 2});  // every point written twice
+  const std::regex row(R"re(^\{"metric":"cpu","labels":\{"host":"h(\d)"\},"ts":(\d+),"fields":\{"u":(\d+)\}\}$)re");
+  for (const std::string& line : scanned) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, row)) << line;
+    const auto it = want.find({std::stoi(m[1].str()), std::stoi(m[2].str())});
+    ASSERT_NE(it, want.end()) << line;
+    EXPECT_EQ(std::stoi(m[3].str()), it->second) << line;
+  }
+
+  auto rejected_files = Env::Default()->GetChildren(store + "/rejected");
+  ASSERT_TRUE(rejected_files.ok()) << rejected_files.status();
+  ASSERT_EQ(rejected_files->size(), 1u);
+  std::set<int> reported;
+  const std::regex entry(R"re(^\{"file":"[^"]*","line":(\d+),)re");
+  for (const std::string& line : Lines(Slurp(store + "/rejected/" + rejected_files->front()))) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(line, m, entry)) << line;
+    EXPECT_TRUE(reported.insert(std::stoi(m[1].str())).second) << line;
+  }
+  EXPECT_EQ(reported, bad_lines);
+}
+
 TEST_F(CliTest, StandardInputIsReadForDash) {
   ProcessResult r = Varve({"ingest", "--store", temp_.Path("s"), "-"}, std::string(kVaried));
   ASSERT_EQ(r.exit_code, 0) << Explain(r);
