@@ -329,24 +329,6 @@ absl::Status CheckBody(const Record& record, const Limits& limits, bool names_kn
   return absl::OkStatus();
 }
 
-// Equality of two strings with a few fixed-size loads where they are short
-// (names and label values mostly are), instead of a call to memcmp.
-bool SameBytes(std::string_view a, std::string_view b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    return Load64(x) == Load64(y) && Load64(x + n - 8) == Load64(y + n - 8);
-  }
-  if (n >= 4) return Load32(x) == Load32(y) && Load32(x + n - 4) == Load32(y + n - 4);
-  for (size_t i = 0; i < n; ++i) {
-    if (x[i] != y[i]) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 absl::Status ValidateRecord(const Record& record, const Limits& limits) {

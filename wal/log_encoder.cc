@@ -36,25 +36,6 @@ void FinishControlLine(std::string_view covered, size_t line_start,
   out->push_back('\n');
 }
 
-
-// Equality of two strings with a few fixed-size loads where they are short
-// (metrics and label values mostly are), instead of a call to memcmp.
-bool SameBytes(std::string_view a, std::string_view b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    return Load64(x) == Load64(y) && Load64(x + n - 8) == Load64(y + n - 8);
-  }
-  if (n >= 4) return Load32(x) == Load32(y) && Load32(x + n - 4) == Load32(y + n - 4);
-  for (size_t i = 0; i < n; ++i) {
-    if (x[i] != y[i]) return false;
-  }
-  return true;
-}
-
 // A cheap function of a string's bytes (its first and last 8 or 4 bytes
 // and its length), for the hash below: strings that differ only in their
 // middle collide, which costs an equality check, never a wrong answer.
