@@ -233,9 +233,11 @@ bool LineParser::Impl::TryFastDataLine(std::string_view line, ParsedLine* out) {
       // Up to the first '}': the whole object unless a string holds one,
       // in which case it is never found in the cache (only whole objects
       // are remembered) and is read below.
-      const std::string_view object = in.UpTo('}');
+      const std::string_view object = label_cache_off ? std::string_view() : in.UpTo('}');
       if (!object.empty() && object.size() <= kMaxCachedLabelBytes) {
-        if (auto it = label_cache.find(ToAbsl(object)); it != label_cache.end()) {
+        auto it = label_cache.find(ToAbsl(object));
+        CountLabelLookup(it != label_cache.end());
+        if (it != label_cache.end()) {
           cached_labels = &it->second;
           in.Skip(object.size() + 1);
           if (seen & bit) return false;

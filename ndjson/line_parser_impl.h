@@ -153,6 +153,17 @@ struct LineParser::Impl {
   // read, into *out exactly as ParseLine would; false if it is left to
   // the general parser (which then starts over).
   bool TryFastDataLine(std::string_view line, ParsedLine* out);
+  // Counts a lookup in label_cache, and turns the cache off at the end of
+  // a round in which it was full and seldom found what was looked for.
+  void CountLabelLookup(bool hit) {
+    label_hits += hit ? 1 : 0;
+    if (++label_lookups < kLabelLookupRound) return;
+    if (label_cache.size() >= kMaxCachedLabelObjects &&
+        label_hits * kMinLabelHitShare < label_lookups) {
+      label_cache_off = true;
+    }
+    label_lookups = label_hits = 0;
+  }
   absl::Status ParseKey(od::field& field, Record* first);
   absl::Status ParseReserved(std::string_view key, size_t key_offset,
                              od::value& value);
@@ -226,10 +237,18 @@ struct LineParser::Impl {
   // (canonical: sorted, no empty values). The same bytes always give the
   // same labels, so a line repeating an object (a series' every line does)
   // takes its labels from here instead of reading and sorting them again.
-  // Bounded: once full, nothing more is remembered.
+  // Bounded: once full, nothing more is remembered; and once full, if
+  // fewer than one lookup in kMinLabelHitShare of a round of
+  // kLabelLookupRound finds its object (an input of more series than it
+  // holds), it is no longer consulted, which would only cost a hash a line.
   static constexpr size_t kMaxCachedLabelObjects = 4096;
   static constexpr size_t kMaxCachedLabelBytes = 1024;
+  static constexpr uint32_t kLabelLookupRound = 65536;
+  static constexpr uint32_t kMinLabelHitShare = 4;
   absl::flat_hash_map<std::string, Labels> label_cache;
+  bool label_cache_off = false;
+  uint32_t label_lookups = 0;  // in the current round
+  uint32_t label_hits = 0;
   // Set by the fast path when this line's labels come from label_cache.
   const Labels* cached_labels = nullptr;
   // The bytes of this line's labels object, when the fast path may
