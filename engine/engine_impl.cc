@@ -318,7 +318,6 @@ absl::Status EngineImpl::WritePrepared(const PreparedWrite::State& prepared,
 void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
                               PreparedWrite::State* state) const {
   state->engine = this;
-  state->batch = &batch;
   state->copies.clear();
   state->records.clear();
   state->valid_index.clear();
@@ -388,19 +387,19 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
     if (rejected == nullptr) return RecordError(i, *records[i], verdict);
     rejected->push_back({i, RecordError(i, *records[i], verdict)});
   }
-  std::vector<const Record*> valid = prepared.valid;
+  const std::vector<const Record*>& valid = prepared.valid;
 
-  // The log lines, unless prepared, are encoded while the memtable admits
-  // the records; in the rare case that it refuses some, they are encoded
-  // again without.
+  // The log lines: prepared, or else encoded here, beside the memtable's
+  // admission when the batch is large. Either way they are encoded again
+  // in the rare case that the memtable refuses some records.
   wal::EncodedBatch encoded;
   const wal::EncodedBatch* lines = prepared.encoded ? &prepared.lines : nullptr;
+  auto encode_valid = [&] {
+    wal::EncodeGroupedBatch(valid, prepared.valid_series, prepared.valid_series_count, &encoded);
+  };
   std::optional<SideTask> encoding;
   if (log_ != nullptr && lines == nullptr && valid.size() >= kParallelRecords) {
-    encoding.emplace([&] {
-      wal::EncodeGroupedBatch(valid, prepared.valid_series, prepared.valid_series_count,
-                              &encoded);
-    });
+    encoding.emplace(encode_valid);
   }
 
   // Field types: fixed by the first admitted write of each series' field.
@@ -411,12 +410,9 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
     encoding.reset();  // waits for it
     lines = &encoded;
   }
-  size_t kept = 0;
+  size_t refused = 0;
   for (size_t k = 0; k < valid.size(); ++k) {
-    if (type_verdicts[k].ok()) {
-      valid[kept++] = valid[k];
-      continue;
-    }
+    if (type_verdicts[k].ok()) continue;
     size_t i = valid_index[k];
     absl::Status error = RecordError(i, *records[i], type_verdicts[k]);
     if (rejected == nullptr) {
@@ -424,15 +420,26 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
       return error;
     }
     rejected->push_back({i, std::move(error)});
+    ++refused;
   }
-  if (kept != valid.size()) lines = nullptr;
-  valid.resize(kept);
+  // The records to apply: the valid ones, less those the memtable refused
+  // (whose log lines then no longer fit).
+  const std::vector<const Record*>* applied = &valid;
+  std::vector<const Record*> admitted;
+  if (refused > 0) {
+    admitted.reserve(valid.size() - refused);
+    for (size_t k = 0; k < valid.size(); ++k) {
+      if (type_verdicts[k].ok()) admitted.push_back(valid[k]);
+    }
+    applied = &admitted;
+    lines = nullptr;
+  }
   if (rejected != nullptr) {
     // Validation and type checks report in two passes: keep index order.
     std::sort(rejected->begin() + first_rejection, rejected->end(),
               [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
   }
-  if (valid.empty()) return absl::OkStatus();
+  if (applied->empty()) return absl::OkStatus();
   if (options_.max_series > 0 && table->series_count() > options_.max_series) {
     table->Release(&reservation);
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -443,7 +450,11 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
   uint64_t seq;
   if (log_ != nullptr) {
     if (lines == nullptr) {
-      wal::EncodeBatch(valid, &encoded);
+      if (applied == &valid) {
+        encode_valid();
+      } else {
+        wal::EncodeBatch(*applied, &encoded);  // grouped again, without the refused
+      }
       lines = &encoded;
     }
     absl::StatusOr<uint64_t> appended =
@@ -468,11 +479,11 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
 
   table->TakeNewFields(reservation,
                        [this](const std::vector<MemTable::NewField>& f) { AddToIndex(f); });
-  table->Apply(valid, seq, &reservation);
+  table->Apply(*applied, seq, &reservation);
   uint64_t points = 0;
-  for (const Record* record : valid) points += record->fields.size();
+  for (const Record* record : *applied) points += record->fields.size();
   points_written_ += points;
-  records_written_ += valid.size();
+  records_written_ += applied->size();
   ++batches_written_;
   return absl::OkStatus();
 }

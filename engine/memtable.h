@@ -65,8 +65,8 @@ class MemTable {
   // earlier writes (or an earlier record of this batch) gets an
   // InvalidArgument in (*verdicts)[i]; the others OK. Only OK records are
   // reserved. With `series_of` (one per record; equal numbers exactly for
-  // records of the same series, as wal::EncodedBatch::series_of gives
-  // them), each series is looked up once instead of once per record.
+  // records of the same series, as wal::GroupBySeries gives them), each
+  // series is looked up once instead of once per record.
   void Admit(const std::vector<const Record*>& records,
              std::vector<absl::Status>* verdicts, Reservation* reservation,
              const std::vector<uint32_t>* series_of = nullptr);

@@ -17,7 +17,6 @@ namespace varve {
 
 struct PreparedWrite::State {
   const void* engine = nullptr;  // the engine that prepared it
-  const WriteBatch* batch = nullptr;
   // Canonical copies of the records that were not canonical already.
   std::deque<Record> copies;
   // One per record of the batch, in canonical form: the record itself or

@@ -106,14 +106,13 @@ uint32_t GroupBySeries(std::span<const Record* const> records, std::vector<uint3
   return count;
 }
 
-void EncodeGroupedBatch(std::span<const Record* const> records, std::vector<uint32_t> series_of,
-                        uint32_t series_count, EncodedBatch* out) {
+void EncodeGroupedBatch(std::span<const Record* const> records,
+                        std::span<const uint32_t> series, uint32_t series_count,
+                        EncodedBatch* out) {
   out->data.clear();
   out->lines = 0;
   out->points = 0;
   out->records = records.size();
-  out->series_of = std::move(series_of);
-  const std::vector<uint32_t>& series = out->series_of;
 
   // Each series' records in batch order, the series in first-appearance
   // order, laid out in one array (a counting sort, stable).
@@ -146,9 +145,9 @@ void EncodeGroupedBatch(std::span<const Record* const> records, std::vector<uint
 }
 
 void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out) {
-  std::vector<uint32_t> series_of = std::move(out->series_of);
+  std::vector<uint32_t> series_of;
   const uint32_t count = GroupBySeries(records, &series_of);
-  EncodeGroupedBatch(records, std::move(series_of), count, out);
+  EncodeGroupedBatch(records, series_of, count, out);
 }
 
 void AppendCommitLine(const EncodedBatch& batch, uint64_t seq,

@@ -19,10 +19,6 @@ struct EncodedBatch {
   uint64_t lines = 0;
   uint64_t points = 0;
   uint64_t records = 0;
-  // The series of each record, as the encoder found them: records[i] is of
-  // series series_of[i] (numbered from 0 in order of first appearance), and
-  // two records share a number exactly when they share metric and labels.
-  std::vector<uint32_t> series_of;
 };
 
 // Encodes canonical, validated records: records of one series become one
@@ -34,11 +30,12 @@ void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out);
 // encoding. GroupBySeries numbers the series of `records` from 0 in order
 // of first appearance (equal numbers exactly for equal metric and labels)
 // into *series_of and returns how many there are. EncodeGroupedBatch then
-// encodes `records` given such a numbering of them (keeping it as
-// out->series_of): the same bytes as EncodeBatch.
+// encodes `records` given such a numbering of them: the same bytes as
+// EncodeBatch.
 uint32_t GroupBySeries(std::span<const Record* const> records, std::vector<uint32_t>* series_of);
-void EncodeGroupedBatch(std::span<const Record* const> records, std::vector<uint32_t> series_of,
-                        uint32_t series_count, EncodedBatch* out);
+void EncodeGroupedBatch(std::span<const Record* const> records,
+                        std::span<const uint32_t> series_of, uint32_t series_count,
+                        EncodedBatch* out);
 
 // Appends the commit line (with '\n') that closes `batch` under sequence
 // number `seq`.
