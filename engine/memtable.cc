@@ -286,7 +286,6 @@ bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
   out->metric = series->metric;
   out->labels = series->labels;
   out->ts.clear();
-  out->columns.clear();
   std::vector<MemColumn*> columns;
   std::vector<size_t> pos;
   std::vector<size_t> ends;
@@ -303,8 +302,13 @@ bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
       ends.push_back(to == INT64_MAX ? c->size() : c->LowerBound(to));
     }
   }
-  if (columns.empty()) return false;
-  // Columns by name, as segments and reads order them.
+  if (columns.empty()) {
+    out->columns.clear();
+    return false;
+  }
+  // Columns by name, as segments and reads order them. An `out` used
+  // before (a seal resolves series after series into one) keeps its
+  // columns' room.
   std::vector<size_t> order(columns.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(),
@@ -315,6 +319,11 @@ bool MemTable::ResolveSeries(MemSeries* series, Timestamp from, Timestamp to,
     segments::SealColumn& column = out->columns[k];
     column.name = columns[order[k]]->name;
     column.type = columns[order[k]]->type;
+    column.present.clear();
+    column.floats.clear();
+    column.ints.clear();
+    column.bools.clear();
+    column.strings.clear();
     target[order[k]] = &column;
   }
   // The usual case: every write of the series carried all these fields,
