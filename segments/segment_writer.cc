@@ -2,17 +2,13 @@
 
 #include <zstd.h>
 
-#include <algorithm>
-#include <span>
-
 #include "absl/strings/str_cat.h"
 #include "codecs/codec_id.h"
-#include "codecs/timestamp_codec.h"
 #include "segments/block_encoder.h"
 #include "segments/compression.h"
 #include "segments/footer_builder.h"
-#include "segments/series_encoder.h"
 #include "segments/segment_format.h"
+#include "segments/series_encoder.h"
 #include "segments/timestamp_sharing.h"
 #include "util/absl_compat.h"
 #include "util/checksum.h"
@@ -20,7 +16,6 @@
 
 namespace varve::segments {
 namespace {
-
 
 absl::Status CheckOptions(const SegmentWriteOptions& options, uint64_t min_seq,
                           uint64_t max_seq) {
