@@ -4,8 +4,11 @@
 
 #include "tools/cli_util.h"
 #include "tools/commands.h"
+#include "tools/malloc_tuning.h"
 
 int main(int argc, char** argv) {
+  // Before anything else: the restart repeats whatever was done before it.
+  varve::tools::RestartWithMallocTunables(argv);
   CLI::App app{"varve: an embedded, append-only time-series store for telemetry"};
   app.require_subcommand(1);
   int exit_code = varve::tools::kExitOk;
