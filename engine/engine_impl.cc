@@ -114,8 +114,9 @@ EngineImpl::EngineImpl(const Options& options)
     : options_(options),
       env_(options.env != nullptr ? options.env : Env::Default()) {
   options_.dir = NormalizeStorePath(options.dir, env_);
+  slab_pool_ = std::make_shared<SlabPool>(2 * options_.seal_bytes);
   auto version = std::make_shared<Version>();
-  version->active = std::make_shared<MemTable>();
+  version->active = std::make_shared<MemTable>(slab_pool_);
   version_ = std::move(version);
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/manifest.h"
+#include "engine/mem_column.h"
 #include "engine/memtable.h"
 #include "engine/prepared_write.h"
 #include "engine/version.h"
@@ -88,6 +89,9 @@ class EngineImpl final : public Engine {
   void StopSealer();
 
   Options options_;  // dir normalised in the constructor
+  // Column memory handed from each sealed buffer to the next (two buffers'
+  // worth at most).
+  std::shared_ptr<SlabPool> slab_pool_;
   Env* const env_;
   RecoveryReport recovery_;
 

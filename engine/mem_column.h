@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <numeric>
 #include <string>
@@ -20,6 +21,59 @@
 
 namespace varve {
 
+// Slabs kept between the tables of one engine: when a sealed table goes
+// away, the next one fills memory that is already mapped (and backed by
+// huge pages) instead of faulting in and zeroing fresh pages, which on a
+// virtual machine cost more than the writes that fill them. Thread-safe.
+class SlabPool {
+ public:
+  struct Slab {
+    char* data = nullptr;
+    size_t size = 0;
+  };
+
+  // Keeps at most `max_bytes` of slabs; frees the rest.
+  explicit SlabPool(size_t max_bytes) : max_bytes_(max_bytes) {}
+  SlabPool(const SlabPool&) = delete;
+  SlabPool& operator=(const SlabPool&) = delete;
+  ~SlabPool() {
+    for (const Slab& slab : kept_) std::free(slab.data);
+  }
+
+  // The slab given back last (the likeliest to be in cache), if any.
+  bool Take(Slab* out) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (kept_.empty()) return false;
+    *out = kept_.back();
+    kept_.pop_back();
+    bytes_ -= out->size;
+    return true;
+  }
+
+  void Give(Slab slab) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (bytes_ + slab.size <= max_bytes_) {
+        kept_.push_back(slab);
+        bytes_ += slab.size;
+        return;
+      }
+    }
+    std::free(slab.data);
+  }
+
+  size_t kept_bytes() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bytes_;
+  }
+
+ private:
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  std::vector<Slab> kept_;
+  size_t bytes_ = 0;
+};
+
 // Memory for the columns' values: fixed-size blocks cut from large slabs,
 // each block used by one column. A column grows a block at a time, so
 // nothing is copied as it grows and the memory touched is the data plus at
@@ -27,18 +81,26 @@ namespace varve {
 // an ingest touched about three times its data, and on fresh memory page
 // faults were most of the cost of a large ingest). Slabs ask the kernel for
 // huge pages, for fewer faults still. Blocks freed by a column's rewrite
-// (Normalize) are reused; memory goes back only with the table.
+// (Normalize) are reused; memory goes back only with the table (to its
+// engine's SlabPool, where it has one).
 //
 // Not thread-safe: used under MemTable::mu_ (and by the table's destructor).
 class ColumnArena {
  public:
   static constexpr size_t kBlockBytes = 4096;
 
-  ColumnArena() = default;
+  // With a pool, slabs come from it first and go back to it at the end.
+  explicit ColumnArena(std::shared_ptr<SlabPool> pool = nullptr) : pool_(std::move(pool)) {}
   ColumnArena(const ColumnArena&) = delete;
   ColumnArena& operator=(const ColumnArena&) = delete;
   ~ColumnArena() {
-    for (void* slab : slabs_) std::free(slab);
+    for (const SlabPool::Slab& slab : slabs_) {
+      if (pool_ != nullptr) {
+        pool_->Give(slab);
+      } else {
+        std::free(slab.data);
+      }
+    }
   }
 
   void* NewBlock() {
@@ -61,22 +123,26 @@ class ColumnArena {
   static constexpr size_t kMaxSlab = 64 << 20;
 
   void NewSlab() {
-    // Slabs grow with the table, so that a small table stays small.
-    const size_t size = std::clamp(allocated_, kHugePage, kMaxSlab);
-    char* slab = static_cast<char*>(std::aligned_alloc(kHugePage, size));
-    // As operator new does: an allocation returns memory or throws.
-    if (slab == nullptr) throw std::bad_alloc();
+    SlabPool::Slab slab;
+    if (pool_ == nullptr || !pool_->Take(&slab)) {
+      // Slabs grow with the table, so that a small table stays small.
+      slab.size = std::clamp(allocated_, kHugePage, kMaxSlab);
+      slab.data = static_cast<char*>(std::aligned_alloc(kHugePage, slab.size));
+      // As operator new does: an allocation returns memory or throws.
+      if (slab.data == nullptr) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
-    madvise(slab, size, MADV_HUGEPAGE);  // a hint; ignored where unsupported
+      madvise(slab.data, slab.size, MADV_HUGEPAGE);  // a hint; ignored where unsupported
 #endif
+    }
     slabs_.push_back(slab);
-    allocated_ += size;
-    next_ = slab;
-    left_ = size;
+    allocated_ += slab.size;
+    next_ = slab.data;
+    left_ = slab.size;
   }
 
+  const std::shared_ptr<SlabPool> pool_;
   std::vector<void*> free_;
-  std::vector<void*> slabs_;
+  std::vector<SlabPool::Slab> slabs_;
   char* next_ = nullptr;
   size_t left_ = 0;
   size_t allocated_ = 0;

@@ -23,7 +23,8 @@ uint64_t ValueBytes(const FieldValue& value) {
 
 }  // namespace
 
-MemTable::MemTable() : arena_(std::make_unique<ColumnArena>()) {}
+MemTable::MemTable(std::shared_ptr<SlabPool> pool)
+    : arena_(std::make_unique<ColumnArena>(std::move(pool))) {}
 MemTable::~MemTable() = default;
 
 MemSeries* MemTable::FindOrAddSeries(const Record& record) {

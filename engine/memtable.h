@@ -35,6 +35,7 @@ namespace varve {
 struct MemSeries;
 struct MemColumn;
 class ColumnArena;
+class SlabPool;
 
 class MemTable {
  public:
@@ -55,7 +56,8 @@ class MemTable {
     FieldType type;
   };
 
-  MemTable();
+  // With a pool, the table's column memory comes from it and returns to it.
+  explicit MemTable(std::shared_ptr<SlabPool> pool = nullptr);
   ~MemTable();
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;

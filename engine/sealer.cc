@@ -63,7 +63,7 @@ absl::Status EngineImpl::Freeze(const MemTable* table) {
   if (old->point_count() == 0) return absl::OkStatus();
   // Every batch in `old` is now in a file below `next_file`.
   VARVE_ASSIGN_OR_RETURN(uint64_t next_file, log_->StartNewFile());
-  auto fresh = std::make_shared<MemTable>();
+  auto fresh = std::make_shared<MemTable>(slab_pool_);
   fresh->InheritSchema(*old);
   std::lock_guard<std::mutex> lock(version_mu_);
   auto version = std::make_shared<Version>(*version_);
