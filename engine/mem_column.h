@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -270,6 +272,23 @@ struct MemColumn {
       case FieldType::kInt: ints.push_back(std::get<int64_t>(value)); break;
       case FieldType::kBool: bools.push_back(std::get<bool>(value)); break;
       case FieldType::kString: strings.push_back(std::get<std::string>(value)); break;
+    }
+  }
+
+  // Append() of a value given as MemTable's reservation holds it: the bits
+  // of a double or int64, 0 or 1 for a bool, the address of a std::string
+  // (which must still be alive) for a string.
+  void AppendBits(Timestamp t, uint64_t s, uint64_t bits) {
+    if (!ts.empty() && t <= ts.back()) normalized = false;
+    if (seq_runs.empty() || seq_runs.back().seq != s) seq_runs.push_back({s, ts.size()});
+    ts.push_back(t);
+    switch (type) {
+      case FieldType::kFloat: floats.push_back(std::bit_cast<double>(bits)); break;
+      case FieldType::kInt: ints.push_back(static_cast<int64_t>(bits)); break;
+      case FieldType::kBool: bools.push_back(static_cast<uint8_t>(bits)); break;
+      case FieldType::kString:
+        strings.push_back(*reinterpret_cast<const std::string*>(static_cast<uintptr_t>(bits)));
+        break;
     }
   }
 

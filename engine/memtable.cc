@@ -1,6 +1,7 @@
 #include "engine/memtable.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <numeric>
 
@@ -19,6 +20,16 @@ uint64_t ValueBytes(const FieldValue& value) {
     return sizeof(Timestamp) + sizeof(std::string) + text->size();
   }
   return sizeof(Timestamp) + sizeof(double);
+}
+
+// A value as MemColumn::AppendBits() takes it.
+uint64_t ValueBits(const FieldValue& value) {
+  switch (value.index()) {
+    case 0: return std::bit_cast<uint64_t>(std::get<double>(value));
+    case 1: return static_cast<uint64_t>(std::get<int64_t>(value));
+    case 2: return std::get<bool>(value) ? 1 : 0;
+    default: return reinterpret_cast<uintptr_t>(&std::get<std::string>(value));
+  }
 }
 
 }  // namespace
@@ -62,6 +73,7 @@ void MemTable::Admit(const std::vector<const Record*>& records,
   for (const Record* record : records) fields += record->fields.size();
   const size_t first_own = reservation->columns.size();
   reservation->columns.reserve(reservation->columns.size() + fields);
+  reservation->values.reserve(reservation->values.size() + fields);
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MemColumn*>& found = columns_scratch_;
   // The series of each number in series_of, once looked up.
@@ -117,6 +129,8 @@ void MemTable::Admit(const std::vector<const Record*>& records,
       }
       ++column->inflight;
       reservation->columns.emplace_back(series, column);
+      reservation->values.push_back({record.ts, ValueBits(field.value)});
+      reservation->bytes += ValueBytes(field.value);
     }
   }
 }
@@ -171,14 +185,13 @@ void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
   for (const Record* record : records) fields += record->fields.size();
   if (fields == reserved.size()) {
     // Admit reserved one column per field, record by record and in field
-    // order: the values go straight to their columns, with no lookups.
-    size_t k = 0;
-    for (const Record* record : records) {
-      for (const Field& field : record->fields) {
-        reserved[k++].second->Append(record->ts, seq, field.value);
-        bytes_ += ValueBytes(field.value);
-      }
+    // order, and kept the values beside them: they go straight to their
+    // columns, with no lookups and without reading the records again.
+    const std::vector<Reservation::Value>& values = reservation->values;
+    for (size_t k = 0; k < reserved.size(); ++k) {
+      reserved[k].second->AppendBits(values[k].ts, seq, values[k].bits);
     }
+    bytes_ += reservation->bytes;
     points_ += fields;
   } else {
     // Not the records that were admitted: find each column by name.
@@ -189,6 +202,8 @@ void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
   }
   for (auto& [series, column] : reserved) --column->inflight;
   reserved.clear();
+  reservation->values.clear();
+  reservation->bytes = 0;
   if (!records.empty()) NoteSequence(seq);
 }
 
@@ -202,6 +217,8 @@ void MemTable::Release(Reservation* reservation) {
     }
   }
   reservation->columns.clear();
+  reservation->values.clear();
+  reservation->bytes = 0;
 }
 
 void MemTable::ApplyRecovered(const std::vector<Record>& records, uint64_t seq,

@@ -45,6 +45,16 @@ class MemTable {
   // introduce one field with two types. Release() (or Apply()) ends it.
   struct Reservation {
     std::vector<std::pair<MemSeries*, MemColumn*>> columns;
+    // Beside each reserved column, the value Admit() saw and its record's
+    // timestamp: Apply() reads these, in order, instead of going back to
+    // the records, which by then are out of cache (a large batch's records
+    // span megabytes, written by other threads).
+    struct Value {
+      Timestamp ts;
+      uint64_t bits;  // see ValueBits() in memtable.cc
+    };
+    std::vector<Value> values;
+    uint64_t bytes = 0;  // what the values add to approximate_bytes()
   };
 
   // A (series, field) that got its first value in this table and was not
