@@ -263,21 +263,21 @@ struct MemColumn {
     return lo;
   }
 
-  void Append(Timestamp t, uint64_t s, const FieldValue& value) {
-    if (!ts.empty() && t <= ts.back()) normalized = false;
-    if (seq_runs.empty() || seq_runs.back().seq != s) seq_runs.push_back({s, ts.size()});
-    ts.push_back(t);
-    switch (type) {
-      case FieldType::kFloat: floats.push_back(std::get<double>(value)); break;
-      case FieldType::kInt: ints.push_back(std::get<int64_t>(value)); break;
-      case FieldType::kBool: bools.push_back(std::get<bool>(value)); break;
-      case FieldType::kString: strings.push_back(std::get<std::string>(value)); break;
-    }
+  // A value as AppendBits() takes it: the bits of a double or int64, 0 or
+  // 1 for a bool, the address of the std::string (which must outlive the
+  // append) for a string. MemTable's reservations hold values this way.
+  static uint64_t ValueBits(const FieldValue& value) {
+    if (const double* d = std::get_if<double>(&value)) return std::bit_cast<uint64_t>(*d);
+    if (const int64_t* i = std::get_if<int64_t>(&value)) return static_cast<uint64_t>(*i);
+    if (const bool* b = std::get_if<bool>(&value)) return *b ? 1 : 0;
+    return reinterpret_cast<uintptr_t>(&std::get<std::string>(value));
   }
 
-  // Append() of a value given as MemTable's reservation holds it: the bits
-  // of a double or int64, 0 or 1 for a bool, the address of a std::string
-  // (which must still be alive) for a string.
+  void Append(Timestamp t, uint64_t s, const FieldValue& value) {
+    AppendBits(t, s, ValueBits(value));
+  }
+
+  // Append() of a value given as ValueBits() makes it, of this column's type.
   void AppendBits(Timestamp t, uint64_t s, uint64_t bits) {
     if (!ts.empty() && t <= ts.back()) normalized = false;
     if (seq_runs.empty() || seq_runs.back().seq != s) seq_runs.push_back({s, ts.size()});

@@ -1,7 +1,6 @@
 #include "engine/memtable.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <numeric>
 
@@ -20,16 +19,6 @@ uint64_t ValueBytes(const FieldValue& value) {
     return sizeof(Timestamp) + sizeof(std::string) + text->size();
   }
   return sizeof(Timestamp) + sizeof(double);
-}
-
-// A value as MemColumn::AppendBits() takes it.
-uint64_t ValueBits(const FieldValue& value) {
-  switch (value.index()) {
-    case 0: return std::bit_cast<uint64_t>(std::get<double>(value));
-    case 1: return static_cast<uint64_t>(std::get<int64_t>(value));
-    case 2: return std::get<bool>(value) ? 1 : 0;
-    default: return reinterpret_cast<uintptr_t>(&std::get<std::string>(value));
-  }
 }
 
 }  // namespace
@@ -129,7 +118,7 @@ void MemTable::Admit(const std::vector<const Record*>& records,
       }
       ++column->inflight;
       reservation->columns.emplace_back(series, column);
-      reservation->values.push_back({record.ts, ValueBits(field.value)});
+      reservation->values.push_back({record.ts, MemColumn::ValueBits(field.value)});
       reservation->bytes += ValueBytes(field.value);
     }
   }

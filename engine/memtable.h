@@ -51,7 +51,7 @@ class MemTable {
     // span megabytes, written by other threads).
     struct Value {
       Timestamp ts;
-      uint64_t bits;  // see ValueBits() in memtable.cc
+      uint64_t bits;  // MemColumn::ValueBits()
     };
     std::vector<Value> values;
     uint64_t bytes = 0;  // what the values add to approximate_bytes()
