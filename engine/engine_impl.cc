@@ -480,10 +480,7 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
 
   table->TakeNewFields(reservation,
                        [this](const std::vector<MemTable::NewField>& f) { AddToIndex(f); });
-  table->Apply(*applied, seq, &reservation);
-  uint64_t points = 0;
-  for (const Record* record : *applied) points += record->fields.size();
-  points_written_ += points;
+  points_written_ += table->Apply(*applied, seq, &reservation);
   records_written_ += applied->size();
   ++batches_written_;
   return absl::OkStatus();

@@ -106,6 +106,7 @@ void MemTable::Admit(const std::vector<const Record*>& records,
       found.push_back(column);
     }
     if (!(*verdicts)[i].ok()) continue;
+    ++reservation->records;
     for (size_t j = 0; j < record.fields.size(); ++j) {
       const Field& field = record.fields[j];
       MemColumn* column = found[j];
@@ -166,13 +167,12 @@ void MemTable::TakeNewFields(const Reservation& reservation,
   if (!fresh.empty()) add(fresh);
 }
 
-void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
-                     Reservation* reservation) {
+uint64_t MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
+                         Reservation* reservation) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& reserved = reservation->columns;
-  size_t fields = 0;
-  for (const Record* record : records) fields += record->fields.size();
-  if (fields == reserved.size()) {
+  const uint64_t points_before = points_;
+  if (records.size() == reservation->records) {
     // Admit reserved one column per field, record by record and in field
     // order, and kept the values beside them: they go straight to their
     // columns, with no lookups and without reading the records again.
@@ -181,7 +181,7 @@ void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
       reserved[k].second->AppendBits(values[k].ts, seq, values[k].bits);
     }
     bytes_ += reservation->bytes;
-    points_ += fields;
+    points_ += reserved.size();
   } else {
     // Not the records that were admitted: find each column by name.
     uint64_t conflicts = 0;
@@ -192,8 +192,10 @@ void MemTable::Apply(const std::vector<const Record*>& records, uint64_t seq,
   for (auto& [series, column] : reserved) --column->inflight;
   reserved.clear();
   reservation->values.clear();
+  reservation->records = 0;
   reservation->bytes = 0;
   if (!records.empty()) NoteSequence(seq);
+  return points_ - points_before;
 }
 
 void MemTable::Release(Reservation* reservation) {
@@ -207,6 +209,7 @@ void MemTable::Release(Reservation* reservation) {
   }
   reservation->columns.clear();
   reservation->values.clear();
+  reservation->records = 0;
   reservation->bytes = 0;
 }
 

@@ -54,6 +54,7 @@ class MemTable {
       uint64_t bits;  // MemColumn::ValueBits()
     };
     std::vector<Value> values;
+    size_t records = 0;  // records reserved (those Admit() accepted)
     uint64_t bytes = 0;  // what the values add to approximate_bytes()
   };
 
@@ -83,11 +84,12 @@ class MemTable {
              std::vector<absl::Status>* verdicts, Reservation* reservation,
              const std::vector<uint32_t>* series_of = nullptr);
 
-  // Applies admitted records under sequence number `seq` and ends the
-  // reservation. `records` are the ones Admit() accepted, in the order it
-  // saw them: their values then go to the reserved columns directly.
-  void Apply(const std::vector<const Record*>& records, uint64_t seq,
-             Reservation* reservation);
+  // Applies admitted records under sequence number `seq`, ends the
+  // reservation and returns the number of values appended. `records` are
+  // the ones Admit() accepted, in the order it saw them: their values then
+  // go to the reserved columns directly, from the reservation.
+  uint64_t Apply(const std::vector<const Record*>& records, uint64_t seq,
+                 Reservation* reservation);
 
   // Calls `add` with the reserved (series, field) pairs no table has
   // reported yet, each reported once. The engine adds them to its index after the
