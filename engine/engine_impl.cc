@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/filenames.h"
+#include "engine/mem_column.h"
 #include "engine/segment_loader.h"
 #include "model/validate.h"
 #include "util/status_macros.h"

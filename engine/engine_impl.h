@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "engine/manifest.h"
-#include "engine/mem_column.h"
 #include "engine/memtable.h"
 #include "engine/prepared_write.h"
 #include "engine/version.h"

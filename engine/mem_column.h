@@ -1,6 +1,7 @@
 // The memtable's storage: column values in arena blocks, one column per
-// field of a series. Internal to engine/memtable.cc; not thread-safe (used
-// under MemTable::mu_).
+// field of a series. Internal to engine/memtable.cc and not thread-safe
+// (used under MemTable::mu_), except SlabPool, which the engine creates
+// and shares between its tables.
 #ifndef VARVE_ENGINE_MEM_COLUMN_H_
 #define VARVE_ENGINE_MEM_COLUMN_H_
 
