@@ -24,6 +24,7 @@
 #include "ndjson/line_parser_impl.h"
 #include "ndjson/time_parse.h"
 #include "util/absl_compat.h"
+#include "util/unaligned.h"
 
 namespace varve::ndjson {
 namespace {
@@ -335,9 +336,32 @@ bool LineParser::Impl::TryFastDataLine(std::string_view line, ParsedLine* out) {
   // FinishData assembles the record as for the general parser; the few
   // errors it can find here are left to that parser too.
   if (!FinishData(out).ok()) return false;
-  if (!label_object.empty() && label_object.size() <= kMaxCachedLabelBytes &&
-      label_cache.size() < kMaxCachedLabelObjects) {
-    label_cache.emplace(std::string(label_object), first.labels);
+  if (cached_labels != nullptr) {
+    if (numbering != nullptr) {
+      // A lookup only when the metric changes: the same labels object
+      // under another metric is another series.
+      if (!SameBytes(cached_labels->metric, metric)) {
+        internal::AssignBytes(&cached_labels->metric, metric);
+        cached_labels->series = numbering->NumberOf(metric, cached_labels->labels);
+      }
+      out->series = cached_labels->series;
+    }
+  } else if (numbering != nullptr && first.labels.empty()) {
+    // No labels (or only empty values): the series is the metric's alone.
+    if (!SameBytes(unlabelled.metric, metric)) {
+      internal::AssignBytes(&unlabelled.metric, metric);
+      unlabelled.series = numbering->NumberOf(metric, {});
+    }
+    out->series = unlabelled.series;
+  } else if (!label_object.empty() && label_object.size() <= kMaxCachedLabelBytes &&
+             label_cache.size() < kMaxCachedLabelObjects) {
+    CachedLabels& cached = label_cache.try_emplace(std::string(label_object)).first->second;
+    cached.labels = first.labels;
+    if (numbering != nullptr) {
+      cached.metric = metric;
+      cached.series = numbering->NumberOf(metric, cached.labels);
+      out->series = cached.series;
+    }
   }
   return true;
 }

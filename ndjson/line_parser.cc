@@ -357,9 +357,9 @@ absl::Status LineParser::Impl::FinishData(ParsedLine* out) {
   Record& first = out->records[0];
   Labels& labels = first.labels;
   if (cached_labels != nullptr) {
-    labels.resize(cached_labels->size());
+    labels.resize(cached_labels->labels.size());
     for (size_t k = 0; k < labels.size(); ++k) {
-      const Label& label = (*cached_labels)[k];
+      const Label& label = cached_labels->labels[k];
       internal::AssignBytes(&labels[k].name, label.name);
       internal::AssignBytes(&labels[k].value, label.value);
     }
@@ -454,9 +454,12 @@ LineParser::LineParser(Precision precision, bool fast_path)
 
 LineParser::~LineParser() = default;
 
+void LineParser::NumberSeries(SeriesNumbering* numbering) { impl_->numbering = numbering; }
+
 absl::Status LineParser::Parse(std::string_view line, size_t readable_after,
                                ParsedLine* out) {
   out->control.reset();
+  out->series = kNoSeries;
   absl::Status status = impl_->ParseLine(line, readable_after, out);
   if (!status.ok()) out->records.clear();
   return status;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "ndjson/series_numbering.h"
 #include "varve/record.h"
 
 namespace varve::ndjson {
@@ -42,6 +43,11 @@ struct ParsedLine {
   // Data lines: one record, or one per element of the parallel "ts" array.
   // Labels are canonical (empty values dropped, sorted by name).
   std::vector<Record> records;
+  // The number of the records' series (they share one) in the parser's
+  // SeriesNumbering, or kNoSeries when the parser has none or did not look
+  // it up: it does for lines whose labels object it remembers, the common
+  // case of an input that repeats its series.
+  uint32_t series = kNoSeries;
 };
 
 class LineParser {
@@ -68,6 +74,10 @@ class LineParser {
   // limits and values.
   absl::Status Parse(std::string_view line, size_t readable_after,
                      ParsedLine* out);
+
+  // Number series in `numbering` (which must outlive this parser; it may
+  // be shared with other parsers) and set ParsedLine::series.
+  void NumberSeries(SeriesNumbering* numbering);
 
  private:
   struct Impl;

@@ -245,12 +245,22 @@ struct LineParser::Impl {
   static constexpr size_t kMaxCachedLabelBytes = 1024;
   static constexpr uint32_t kLabelLookupRound = 65536;
   static constexpr uint32_t kMinLabelHitShare = 4;
-  absl::flat_hash_map<std::string, Labels> label_cache;
+  struct CachedLabels {
+    Labels labels;
+    // With a SeriesNumbering: the metric of the last line that used these
+    // labels and the number of that series (or kNoSeries if none was given).
+    std::string metric;
+    uint32_t series = kNoSeries;
+  };
+  absl::flat_hash_map<std::string, CachedLabels> label_cache;
+  SeriesNumbering* numbering = nullptr;
+  // The same for lines without labels: their metric and its number.
+  CachedLabels unlabelled;
   bool label_cache_off = false;
   uint32_t label_lookups = 0;  // in the current round
   uint32_t label_hits = 0;
   // Set by the fast path when this line's labels come from label_cache.
-  const Labels* cached_labels = nullptr;
+  CachedLabels* cached_labels = nullptr;
   // The bytes of this line's labels object, when the fast path may
   // remember it once the line is parsed (else empty).
   std::string_view label_object;
