@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/filenames.h"
+#include "engine/grouped_prepare.h"
 #include "engine/mem_column.h"
 #include "engine/segment_loader.h"
 #include "model/validate.h"
@@ -280,10 +281,35 @@ absl::Status EngineImpl::Write(const WriteBatch& batch,
 }
 
 absl::Status EngineImpl::Prepare(const WriteBatch& batch, PreparedWrite* out) {
+  return Prepare(batch, nullptr, out);
+}
+
+absl::Status EngineImpl::Prepare(const WriteBatch& batch, const Grouping* grouping,
+                                 PreparedWrite* out) {
   VARVE_RETURN_IF_ERROR(CheckWritable());
   if (out->state_ == nullptr) out->state_ = std::make_unique<PreparedWrite::State>();
-  PrepareState(batch, /*encode=*/true, out->state_.get());
+  PrepareState(batch, /*encode=*/true, out->state_.get(), grouping);
   return absl::OkStatus();
+}
+
+// A grouping's shape: one number per record, each below the count, new
+// numbers in order of first appearance.
+bool WellFormed(std::span<const uint32_t> series, uint32_t count, size_t records) {
+  if (series.size() != records) return false;
+  uint32_t next = 0;
+  for (const uint32_t number : series) {
+    if (number > next || number >= count) return false;
+    if (number == next) ++next;
+  }
+  return next == count;
+}
+
+absl::Status PrepareGrouped(Engine* engine, const WriteBatch& batch,
+                            std::span<const uint32_t> series, uint32_t series_count,
+                            PreparedWrite* out) {
+  const EngineImpl::Grouping grouping{series, series_count};
+  const bool usable = WellFormed(series, series_count, batch.record_count());
+  return static_cast<EngineImpl*>(engine)->Prepare(batch, usable ? &grouping : nullptr, out);
 }
 
 absl::Status EngineImpl::Write(const PreparedWrite& prepared, const WriteOptions& options,
@@ -318,7 +344,7 @@ absl::Status EngineImpl::WritePrepared(const PreparedWrite::State& prepared,
 }
 
 void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
-                              PreparedWrite::State* state) const {
+                              PreparedWrite::State* state, const Grouping* grouping) const {
   state->engine = this;
   state->copies.clear();
   state->records.clear();
@@ -330,23 +356,70 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
   const std::vector<Record>& input = batch.records();
   std::vector<const Record*>& records = state->records;
   records.reserve(input.size());
-  for (const Record& record : input) {
-    if (IsCanonical(record)) {
-      records.push_back(&record);
-    } else {
-      state->copies.push_back(record);
-      CanonicalizeRecord(&state->copies.back());
-      records.push_back(&state->copies.back());
+  // Records of one series have equal labels, canonical for all or for none:
+  // with the grouping given, the first of each series speaks for the rest.
+  if (grouping != nullptr) {
+    uint32_t next = 0;
+    for (size_t i = 0; i < input.size(); ++i) {
+      if (grouping->series[i] != next) continue;
+      ++next;
+      if (!IsCanonical(input[i])) {
+        grouping = nullptr;  // rare: copied and grouped as below
+        break;
+      }
+    }
+  }
+  if (grouping != nullptr) {
+    for (const Record& record : input) records.push_back(&record);
+  } else {
+    for (const Record& record : input) {
+      if (IsCanonical(record)) {
+        records.push_back(&record);
+      } else {
+        state->copies.push_back(record);
+        CanonicalizeRecord(&state->copies.back());
+        records.push_back(&state->copies.back());
+      }
     }
   }
 
   // Series first: validation checks each series' names once, and the log
   // encoding and the buffer use the same grouping.
   const size_t n = records.size();
-  std::vector<uint32_t> series;
-  const uint32_t series_count = wal::GroupBySeries(records, &series);
+  std::vector<uint32_t> grouped;
+  const uint32_t series_count =
+      grouping != nullptr ? grouping->count : wal::GroupBySeries(records, &grouped);
+  const std::span<const uint32_t> series =
+      grouping != nullptr ? grouping->series : std::span<const uint32_t>(grouped);
   std::vector<absl::Status>& verdicts = state->verdicts;
   verdicts.assign(n, absl::OkStatus());
+  state->valid_series.clear();
+  if (encode && log_ != nullptr && n > 0) {
+    // Each series' records checked just before they are encoded, while in
+    // cache: one pass over the batch instead of two. The first invalid
+    // record stops it, and the batch takes the general path below.
+    BatchValidator validator(options_.limits, series_count);
+    const bool all_valid = wal::EncodeGroupedBatchVisiting(
+        records, series, series_count,
+        [&](std::span<const uint32_t> positions) {
+          for (const uint32_t i : positions) {
+            verdicts[i] = validator.Validate(*records[i], series[i]);
+            if (!verdicts[i].ok()) return false;
+          }
+          return true;
+        },
+        &state->lines);
+    if (all_valid) {
+      state->valid.assign(records.begin(), records.end());
+      state->valid_index.resize(n);
+      for (size_t i = 0; i < n; ++i) state->valid_index[i] = i;
+      state->valid_series.assign(series.begin(), series.end());
+      state->valid_series_count = series_count;
+      state->encoded = true;
+      return;
+    }
+    verdicts.assign(n, absl::OkStatus());
+  }
   auto validate = [&](size_t begin, size_t end) {
     BatchValidator validator(options_.limits, series_count);
     for (size_t i = begin; i < end; ++i) verdicts[i] = validator.Validate(*records[i], series[i]);
@@ -358,7 +431,6 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
     validate(0, n);
   }
   state->valid.reserve(n);
-  state->valid_series.clear();
   // Series renumbered in order of first appearance among the valid records.
   std::vector<uint32_t> renumbered(series_count, UINT32_MAX);
   uint32_t next = 0;

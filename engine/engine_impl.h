@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,7 +66,18 @@ class EngineImpl final : public Engine {
   std::shared_ptr<const Version> current() const;
   // Puts a batch in canonical form and validates it; with `encode` (and a
   // log), also encodes its valid records as log lines. Thread-safe.
-  void PrepareState(const WriteBatch& batch, bool encode, PreparedWrite::State* state) const;
+  // With `grouping` (a batch's series, as for PrepareGrouped), the batch is
+  // not grouped again.
+  struct Grouping {
+    std::span<const uint32_t> series;
+    uint32_t count = 0;
+  };
+  void PrepareState(const WriteBatch& batch, bool encode, PreparedWrite::State* state,
+                    const Grouping* grouping = nullptr) const;
+  absl::Status Prepare(const WriteBatch& batch, const Grouping* grouping, PreparedWrite* out);
+  friend absl::Status PrepareGrouped(Engine* engine, const WriteBatch& batch,
+                                     std::span<const uint32_t> series, uint32_t series_count,
+                                     PreparedWrite* out);
   // Writes a prepared batch: the common part of both Write()s.
   absl::Status WritePrepared(const PreparedWrite::State& prepared, const WriteOptions& options,
                              std::vector<Rejection>* rejected);

@@ -10,8 +10,11 @@
 #include <vector>
 
 #include "engine/engine_test_util.h"
+#include "engine/grouped_prepare.h"
+#include "model/validate.h"
 #include "testing/fault_injection_env.h"
 #include "varve/engine.h"
+#include "wal/log_encoder.h"
 
 namespace varve {
 namespace {
@@ -141,6 +144,101 @@ TEST(PreparedWriteTest, EmptyForeignClosedAndReadOnly) {
   auto reader = Engine::Open(read_only);
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ((*reader)->Prepare(batch, &p).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// The series of a batch's records as a parser would number them: by
+// metric and canonical labels, in order of first appearance.
+std::vector<uint32_t> SeriesOf(const WriteBatch& batch, uint32_t* count) {
+  std::vector<Record> canonical = batch.records();
+  std::vector<const Record*> pointers;
+  for (Record& record : canonical) {
+    CanonicalizeRecord(&record);
+    pointers.push_back(&record);
+  }
+  std::vector<uint32_t> series;
+  *count = wal::GroupBySeries(pointers, &series);
+  return series;
+}
+
+// A batch of canonical records, every one valid unless `invalid_every`
+// is set: then every so many records holds a NaN.
+WriteBatch Canonical(int round, int invalid_every = 0) {
+  std::vector<Record> records;
+  for (int i = 0; i < 3000; ++i) {
+    const double value =
+        invalid_every > 0 && i % invalid_every == invalid_every - 1 ? std::nan("") : i * 0.5;
+    records.push_back(Rec("m", {{"host", "h" + std::to_string(i % 23)}, {"zone", "z"}},
+                          1'000'000 * round + i, {{"f", value}, {"i", int64_t{i}}}));
+  }
+  return Batch(std::move(records));
+}
+
+// Writes `batch` to `direct` with Write and to `grouped` through
+// PrepareGrouped with `series`; both must come out the same.
+void ExpectSameOutcome(Engine* direct, Engine* grouped, const WriteBatch& batch,
+                       const std::vector<uint32_t>& series, uint32_t count) {
+  std::vector<Rejection> want, got;
+  ASSERT_TRUE(direct->Write(batch, {}, &want).ok());
+  PreparedWrite p;
+  ASSERT_TRUE(PrepareGrouped(grouped, batch, series, count, &p).ok());
+  ASSERT_TRUE(grouped->Write(p, {}, &got).ok());
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].index, want[i].index);
+    EXPECT_EQ(got[i].status, want[i].status);
+  }
+}
+
+TEST(PreparedWriteTest, GroupedPrepareHasTheOutcomeOfWrite) {
+  FaultInjectionEnv env;
+  auto direct = OpenOrDie(&env, "/direct");
+  auto grouped = OpenOrDie(&env, "/grouped");
+  ASSERT_NE(direct, nullptr);
+  ASSERT_NE(grouped, nullptr);
+  for (int round = 1; round <= 3; ++round) {
+    // All valid (checked while encoded); some invalid (the general path
+    // after all); records not in canonical form and invalid ones (copied).
+    for (const WriteBatch& batch : {Canonical(round), Canonical(round + 10, 7), Mixed(round)}) {
+      uint32_t count = 0;
+      const std::vector<uint32_t> series = SeriesOf(batch, &count);
+      ExpectSameOutcome(direct.get(), grouped.get(), batch, series, count);
+    }
+  }
+  EXPECT_EQ(grouped->GetStats().points_written, direct->GetStats().points_written);
+  auto a = direct->Read(ReadRequest{"m", {}, INT64_MIN, INT64_MAX});
+  auto b = grouped->Read(ReadRequest{"m", {}, INT64_MIN, INT64_MAX});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  ASSERT_TRUE(direct->Close().ok());
+  ASSERT_TRUE(grouped->Close().ok());
+  EXPECT_TRUE(LogBytes(&env, "/grouped") == LogBytes(&env, "/direct"));
+}
+
+TEST(PreparedWriteTest, GroupingOfTheWrongShapeIsIgnored) {
+  FaultInjectionEnv env;
+  auto direct = OpenOrDie(&env, "/direct");
+  auto grouped = OpenOrDie(&env, "/grouped");
+  ASSERT_NE(direct, nullptr);
+  ASSERT_NE(grouped, nullptr);
+  const WriteBatch batch = Canonical(1);
+  uint32_t count = 0;
+  const std::vector<uint32_t> series = SeriesOf(batch, &count);
+  ASSERT_EQ(count, 23u);
+  std::vector<uint32_t> short_by_one(series.begin(), series.end() - 1);
+  std::vector<uint32_t> skips_ahead = series;
+  skips_ahead[0] = 1;  // new numbers must come in order
+  std::vector<uint32_t> all_one_series(series.size(), 0);  // well formed, but count says 23
+  ExpectSameOutcome(direct.get(), grouped.get(), batch, short_by_one, count);
+  ExpectSameOutcome(direct.get(), grouped.get(), batch, skips_ahead, count);
+  ExpectSameOutcome(direct.get(), grouped.get(), batch, series, count + 1);
+  ExpectSameOutcome(direct.get(), grouped.get(), batch, all_one_series, count);
+  auto a = direct->Read(ReadRequest{"m", {}, INT64_MIN, INT64_MAX});
+  auto b = grouped->Read(ReadRequest{"m", {}, INT64_MIN, INT64_MAX});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  ASSERT_TRUE(direct->Close().ok());
+  ASSERT_TRUE(grouped->Close().ok());
+  EXPECT_TRUE(LogBytes(&env, "/grouped") == LogBytes(&env, "/direct"));
 }
 
 // Batches prepared on several threads while others write: run under

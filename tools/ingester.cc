@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/grouped_prepare.h"
+#include "ndjson/series_numbering.h"
 #include "tools/cli_util.h"
 #include "util/absl_compat.h"
 #include "util/status_macros.h"
@@ -34,6 +36,12 @@ struct PendingBatch {
   // writer thread, the one serial stage, only applies it.
   PreparedWrite prepared;
   std::vector<Origin> origins;  // one per record
+  // The series of each record, numbered for this batch, while every record
+  // came with its series' number from a parser (`grouped`): the prepare
+  // thread then need not group the batch itself.
+  std::vector<uint32_t> series;
+  uint32_t series_count = 0;
+  bool grouped = true;
   // The input the origins' texts point into, held until the batch is written.
   std::vector<std::shared_ptr<std::string>> lines;
 };
@@ -54,6 +62,7 @@ struct Chunk {
   std::vector<Record> records;
   std::vector<uint64_t> record_lines;  // the line of each record
   std::vector<std::string_view> record_texts;  // and its text
+  std::vector<uint32_t> record_series;  // and its series' number (or kNoSeries)
   std::vector<BadLine> bad;
   uint64_t nonblank = 0;
 };
@@ -158,8 +167,10 @@ struct Ingester::Impl {
   absl::Status IngestLog(InputReader* input, std::string head, uint32_t index);
   // Adds a record to the batch being built; with `may_submit`, submits the
   // batch once it holds enough points.
+  // `series` is its series' number in `numbering`, or kNoSeries.
   absl::Status AddRecord(Record record, uint32_t input, uint64_t line,
-                         bool may_submit = true, std::string_view text = {});
+                         bool may_submit = true, std::string_view text = {},
+                         uint32_t series = ndjson::kNoSeries);
   absl::Status Submit();
   void PrepareLoop();
   void WriterLoop();
@@ -184,6 +195,13 @@ struct Ingester::Impl {
   std::deque<std::unique_ptr<Chunk>> in_flight;
   std::vector<std::unique_ptr<Chunk>> free_chunks;
   const std::shared_ptr<BufferPool> buffers = std::make_shared<BufferPool>();
+  // Series numbers shared by the parse threads, and (calling thread only)
+  // their numbers in the batch being built: batch_number[s] is valid when
+  // batch_stamp[s] is batch_generation.
+  ndjson::SeriesNumbering numbering;
+  std::vector<uint32_t> batch_number;
+  std::vector<uint32_t> batch_stamp;
+  uint32_t batch_generation = 1;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw;
 
@@ -234,8 +252,13 @@ void Ingester::Impl::PrepareLoop() {
     const bool prepare = fatal.ok();
     lock.unlock();
     changed.notify_all();  // room in the queue
-    absl::Status status =
-        prepare ? engine->Prepare(pending->batch, &pending->prepared) : absl::OkStatus();
+    absl::Status status;
+    if (prepare && pending->grouped) {
+      status = PrepareGrouped(engine, pending->batch, pending->series, pending->series_count,
+                              &pending->prepared);
+    } else if (prepare) {
+      status = engine->Prepare(pending->batch, &pending->prepared);
+    }
     lock.lock();
     preparing = false;
     // The writer skips every batch once `fatal` is set.
@@ -296,6 +319,9 @@ void Ingester::Impl::WriterLoop() {
     std::vector<Record> records = TakeRecords(&pending->batch);
     pending->origins.clear();
     pending->lines.clear();
+    pending->series.clear();
+    pending->series_count = 0;
+    pending->grouped = true;
     {
       std::lock_guard<std::mutex> work_lock(work_mu);
       spare_records.push_back(std::move(records));
@@ -312,6 +338,12 @@ absl::Status Ingester::Impl::Submit() {
     changed.wait(lock, [this] { return queue.size() < kMaxQueuedBatches || !fatal.ok(); });
     if (!fatal.ok()) return fatal;
     queue.push_back(std::move(current));
+    // Stamps of older batches no longer count (and, once in four billion
+    // batches, start over).
+    if (++batch_generation == 0) {
+      std::fill(batch_stamp.begin(), batch_stamp.end(), 0);
+      batch_generation = 1;
+    }
     if (!free_batches.empty()) {
       current = std::move(free_batches.back());
       free_batches.pop_back();
@@ -323,9 +355,25 @@ absl::Status Ingester::Impl::Submit() {
 }
 
 absl::Status Ingester::Impl::AddRecord(Record record, uint32_t input, uint64_t line,
-                                       bool may_submit, std::string_view text) {
-  current->batch.Add(std::move(record));
-  current->origins.push_back({input, line, text});
+                                       bool may_submit, std::string_view text,
+                                       uint32_t series) {
+  PendingBatch& pending = *current;
+  if (pending.grouped && series == ndjson::kNoSeries) {
+    pending.grouped = false;
+    pending.series.clear();
+  } else if (pending.grouped) {
+    if (series >= batch_stamp.size()) {
+      batch_stamp.resize(std::max<size_t>(series + 1, 2 * batch_stamp.size()), 0);
+      batch_number.resize(batch_stamp.size());
+    }
+    if (batch_stamp[series] != batch_generation) {
+      batch_stamp[series] = batch_generation;
+      batch_number[series] = pending.series_count++;
+    }
+    pending.series.push_back(batch_number[series]);
+  }
+  pending.batch.Add(std::move(record));
+  pending.origins.push_back({input, line, text});
   if (may_submit && current->batch.point_count() >= options.batch_points) return Submit();
   return absl::OkStatus();
 }
@@ -405,6 +453,7 @@ absl::Status Ingester::Impl::IngestLog(InputReader* input, std::string head,
 
 void Ingester::Impl::ParserLoop() {
   ndjson::LineParser parser(options.precision);
+  parser.NumberSeries(&numbering);
   ndjson::ParsedLine parsed;
   std::vector<Record> spare;
   std::unique_lock<std::mutex> lock(work_mu);
@@ -430,6 +479,7 @@ void Ingester::Impl::ParseChunk(ndjson::LineParser* parser, ndjson::ParsedLine* 
   chunk->records.clear();
   chunk->record_lines.clear();
   chunk->record_texts.clear();
+  chunk->record_series.clear();
   chunk->bad.clear();
   chunk->nonblank = 0;
   const InputLines& in = chunk->lines;
@@ -458,6 +508,7 @@ void Ingester::Impl::ParseChunk(ndjson::LineParser* parser, ndjson::ParsedLine* 
       chunk->records.push_back(std::move(record));
       chunk->record_lines.push_back(number);
       chunk->record_texts.push_back(text);
+      chunk->record_series.push_back(parsed->series);
       // The parser fills its records in place: give it back one with
       // buffers, from a batch already written.
       if (!spare->empty()) {
@@ -513,7 +564,7 @@ absl::Status Ingester::Impl::TakeChunk(Chunk* chunk, InputReader* input, uint32_
       current->lines.push_back(chunk->lines.buffer);
     }
     VARVE_RETURN_IF_ERROR(AddRecord(std::move(chunk->records[i]), index, chunk->record_lines[i],
-                                    true, chunk->record_texts[i]));
+                                    true, chunk->record_texts[i], chunk->record_series[i]));
   }
   report_bad_before(UINT64_MAX);
   return absl::OkStatus();

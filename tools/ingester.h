@@ -3,10 +3,13 @@
 // the store holds a prefix of each input and running the same ingest again
 // completes it.
 //
-// Three stages run at once: the calling thread reads the input in runs of
+// Four stages run at once: the calling thread reads the input in runs of
 // lines and assembles batches in input order; parse threads turn runs of
-// lines into records; a writer thread writes one batch at a time (and
-// waits for its fsync). Batches are cut and written exactly as if one
+// lines into records, numbering their series in one numbering they share
+// (ndjson/series_numbering.h); a prepare thread checks and encodes each
+// batch, grouped by those numbers instead of by comparing labels again
+// (engine/grouped_prepare.h); a writer thread writes one batch at a time
+// (and waits for its fsync). Batches are cut and written exactly as if one
 // thread did all of it.
 //
 // Not thread-safe: one Ingester per run.

@@ -106,9 +106,10 @@ uint32_t GroupBySeries(std::span<const Record* const> records, std::vector<uint3
   return count;
 }
 
-void EncodeGroupedBatch(std::span<const Record* const> records,
-                        std::span<const uint32_t> series, uint32_t series_count,
-                        EncodedBatch* out) {
+bool EncodeGroupedBatchVisiting(std::span<const Record* const> records,
+                                std::span<const uint32_t> series, uint32_t series_count,
+                                absl::FunctionRef<bool(std::span<const uint32_t>)> visit,
+                                EncodedBatch* out) {
   out->data.clear();
   out->lines = 0;
   out->points = 0;
@@ -127,21 +128,32 @@ void EncodeGroupedBatch(std::span<const Record* const> records,
     start = begin;
     begin += count;
   }
-  std::vector<const Record*> ordered(records.size());
+  std::vector<uint32_t> order(records.size());
   std::vector<uint32_t> next = starts;
-  for (size_t i = 0; i < records.size(); ++i) ordered[next[series[i]]++] = records[i];
-
-  const std::span<const Record* const> all(ordered);
+  for (size_t i = 0; i < records.size(); ++i) order[next[series[i]]++] = static_cast<uint32_t>(i);
+  std::vector<const Record*> group;
+  const std::span<const uint32_t> all(order);
   for (size_t g = 0; g < starts.size(); ++g) {
-    const size_t end = g + 1 < starts.size() ? starts[g + 1] : ordered.size();
-    const auto group = all.subspan(starts[g], end - starts[g]);
-    if (group.size() == 1) {
-      ndjson::AppendRecordLine(*group.front(), &out->data);
+    const size_t end = g + 1 < starts.size() ? starts[g + 1] : order.size();
+    const std::span<const uint32_t> positions = all.subspan(starts[g], end - starts[g]);
+    if (!visit(positions)) return false;
+    if (positions.size() == 1) {
+      ndjson::AppendRecordLine(*records[positions.front()], &out->data);
     } else {
+      group.clear();
+      for (const uint32_t i : positions) group.push_back(records[i]);
       ndjson::AppendSeriesLine(group, &out->data);
     }
   }
   out->lines = starts.size();
+  return true;
+}
+
+void EncodeGroupedBatch(std::span<const Record* const> records,
+                        std::span<const uint32_t> series, uint32_t series_count,
+                        EncodedBatch* out) {
+  EncodeGroupedBatchVisiting(records, series, series_count,
+                             [](std::span<const uint32_t>) { return true; }, out);
 }
 
 void EncodeBatch(std::span<const Record* const> records, EncodedBatch* out) {

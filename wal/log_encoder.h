@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "varve/record.h"
 
 namespace varve::wal {
@@ -36,6 +37,15 @@ uint32_t GroupBySeries(std::span<const Record* const> records, std::vector<uint3
 void EncodeGroupedBatch(std::span<const Record* const> records,
                         std::span<const uint32_t> series_of, uint32_t series_count,
                         EncodedBatch* out);
+
+// EncodeGroupedBatch, calling `visit` with the batch positions of each
+// series' records just before they are encoded, so that a caller can check
+// them while they are in cache. If `visit` returns false, encoding stops
+// there: returns false with *out incomplete. True once all is encoded.
+bool EncodeGroupedBatchVisiting(std::span<const Record* const> records,
+                                std::span<const uint32_t> series_of, uint32_t series_count,
+                                absl::FunctionRef<bool(std::span<const uint32_t>)> visit,
+                                EncodedBatch* out);
 
 // Appends the commit line (with '\n') that closes `batch` under sequence
 // number `seq`.

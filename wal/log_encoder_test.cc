@@ -95,6 +95,49 @@ TEST(LogEncoderTest, RecordsOfOneSeriesShareALineInFirstAppearanceOrder) {
             "\"ts\":13,\"fields\":{\"u\":2.0}}");
 }
 
+TEST(LogEncoderTest, VisitingSeesEachSeriesBeforeItsLineAndCanStop) {
+  std::vector<Record> records = {
+      MakeRecord("mem", {}, 10, {{"free", int64_t{1}}}),
+      MakeRecord("cpu", {{"host", "a"}}, 11, {{"u", 1.0}}),
+      MakeRecord("mem", {}, 12, {{"free", int64_t{2}}}),
+      MakeRecord("cpu", {{"host", "b"}}, 13, {{"u", 2.0}})};
+  std::vector<const Record*> pointers;
+  for (const Record& r : records) pointers.push_back(&r);
+  std::vector<uint32_t> series;
+  const uint32_t count = GroupBySeries(pointers, &series);
+  ASSERT_EQ(count, 3u);
+
+  // Each visit sees the positions of one series, in batch order, while
+  // the lines of the series before it are already encoded.
+  EncodedBatch visited;
+  std::vector<std::vector<uint32_t>> seen;
+  std::vector<size_t> lines_before;
+  ASSERT_TRUE(EncodeGroupedBatchVisiting(
+      pointers, series, count,
+      [&](std::span<const uint32_t> positions) {
+        seen.emplace_back(positions.begin(), positions.end());
+        lines_before.push_back(Lines(visited.data).size());
+        return true;
+      },
+      &visited));
+  EXPECT_EQ(seen, (std::vector<std::vector<uint32_t>>{{0, 2}, {1}, {3}}));
+  EXPECT_EQ(lines_before, (std::vector<size_t>{0, 1, 2}));
+  EncodedBatch plain;
+  EncodeGroupedBatch(pointers, series, count, &plain);
+  EXPECT_EQ(visited.data, plain.data);
+  EXPECT_EQ(visited.lines, plain.lines);
+  EXPECT_EQ(visited.points, plain.points);
+
+  // A visit that returns false ends the encoding there.
+  EncodedBatch stopped;
+  int visits = 0;
+  EXPECT_FALSE(EncodeGroupedBatchVisiting(
+      pointers, series, count,
+      [&](std::span<const uint32_t>) { return ++visits < 2; }, &stopped));
+  EXPECT_EQ(visits, 2);
+  EXPECT_EQ(Lines(stopped.data).size(), 1u);
+}
+
 TEST(LogEncoderTest, ChecksumsVerifyWithAnIndependentXxh3) {
   EncodedBatch batch = Encode(SmallBatch());
   std::string commit;
