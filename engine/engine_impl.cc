@@ -351,6 +351,7 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
   state->valid_index.clear();
   state->valid.clear();
   state->encoded = false;
+  state->has_values = false;
   // Canonical form first; records that already are canonical (the usual
   // case) are not copied.
   const std::vector<Record>& input = batch.records();
@@ -398,13 +399,17 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
     // Each series' records checked just before they are encoded, while in
     // cache: one pass over the batch instead of two. The first invalid
     // record stops it, and the batch takes the general path below.
+    // The values for the buffer are taken on the way, too.
     BatchValidator validator(options_.limits, series_count);
+    state->values.Clear();
     const bool all_valid = wal::EncodeGroupedBatchVisiting(
         records, series, series_count,
         [&](std::span<const uint32_t> positions) {
           for (const uint32_t i : positions) {
-            verdicts[i] = validator.Validate(*records[i], series[i]);
+            bool same_names = false;
+            verdicts[i] = validator.Validate(*records[i], series[i], &same_names);
             if (!verdicts[i].ok()) return false;
+            state->values.Add(i, *records[i], same_names);
           }
           return true;
         },
@@ -416,6 +421,7 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
       state->valid_series.assign(series.begin(), series.end());
       state->valid_series_count = series_count;
       state->encoded = true;
+      state->has_values = true;
       return;
     }
     verdicts.assign(n, absl::OkStatus());
@@ -479,7 +485,8 @@ absl::Status EngineImpl::WriteTo(MemTable* table, const PreparedWrite::State& pr
   // Field types: fixed by the first admitted write of each series' field.
   MemTable::Reservation reservation;
   std::vector<absl::Status> type_verdicts;
-  table->Admit(valid, &type_verdicts, &reservation, &prepared.valid_series);
+  table->Admit(valid, &type_verdicts, &reservation, &prepared.valid_series,
+               prepared.has_values ? &prepared.values : nullptr);
   if (encoding.has_value()) {
     encoding.reset();  // waits for it
     lines = &encoded;

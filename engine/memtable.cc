@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/mem_column.h"
 #include "engine/series_merge.h"
+#include "util/absl_compat.h"
 #include "model/series_key.h"
 
 namespace varve {
@@ -16,6 +17,15 @@ namespace {
 // and a string's bytes with its std::string.
 uint64_t ValueBytes(const FieldValue& value) {
   if (const std::string* text = std::get_if<std::string>(&value)) {
+    return sizeof(Timestamp) + sizeof(std::string) + text->size();
+  }
+  return sizeof(Timestamp) + sizeof(double);
+}
+
+// ValueBytes of a value given as MemColumn::ValueBits() makes it.
+uint64_t ValueBytes(FieldType type, uint64_t bits) {
+  if (type == FieldType::kString) {
+    const auto* text = reinterpret_cast<const std::string*>(static_cast<uintptr_t>(bits));
     return sizeof(Timestamp) + sizeof(std::string) + text->size();
   }
   return sizeof(Timestamp) + sizeof(double);
@@ -53,21 +63,80 @@ void MemTable::NoteSequence(uint64_t seq) {
   max_seq_ = std::max(max_seq_, seq);
 }
 
+void MemTable::BatchValues::Clear() {
+  record.clear();
+  ts.clear();
+  same_names.clear();
+  first.assign(1, 0);
+  bits.clear();
+  types.clear();
+}
+
+void MemTable::BatchValues::Add(uint32_t index, const Record& r, bool same) {
+  if (first.empty()) first.push_back(0);
+  record.push_back(index);
+  ts.push_back(r.ts);
+  same_names.push_back(same ? 1 : 0);
+  for (const Field& field : r.fields) {
+    bits.push_back(MemColumn::ValueBits(field.value));
+    types.push_back(TypeOf(field.value));
+  }
+  first.push_back(static_cast<uint32_t>(bits.size()));
+}
+
+absl::Status MemTable::TypeConflict(const MemColumn& column, std::string_view field,
+                                    FieldType type, const Reservation& reservation,
+                                    size_t first_own) const {
+  const bool reserved_by_this_batch =
+      std::any_of(reservation.columns.begin() + first_own, reservation.columns.end(),
+                  [&column](const auto& entry) { return entry.second == &column; });
+  if (column.size() == 0 && !column.declared && !reserved_by_this_batch) {
+    // Only another batch still in flight holds this type: it may yet
+    // fail, so this is a conflict to retry, not a permanent refusal.
+    return absl::UnavailableError(absl::StrCat(
+        "field \"", ToAbsl(field), "\" is ", FieldTypeName(type),
+        " but a concurrent batch not yet committed writes it as ",
+        FieldTypeName(column.type), "; retry"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "field \"", ToAbsl(field), "\" is ", FieldTypeName(type),
+      " but earlier writes to this series made it ", FieldTypeName(column.type)));
+}
+
 void MemTable::Admit(const std::vector<const Record*>& records,
                      std::vector<absl::Status>* verdicts,
                      Reservation* reservation,
-                     const std::vector<uint32_t>* series_of) {
+                     const std::vector<uint32_t>* series_of,
+                     const BatchValues* values) {
   verdicts->assign(records.size(), absl::OkStatus());
+  if (series_of != nullptr && series_of->size() != records.size()) series_of = nullptr;
+  if (values != nullptr && (series_of == nullptr || values->size() != records.size() ||
+                            values->first.size() != records.size() + 1)) {
+    values = nullptr;
+  }
   size_t fields = 0;
-  for (const Record* record : records) fields += record->fields.size();
-  const size_t first_own = reservation->columns.size();
+  if (values != nullptr) {
+    fields = values->bits.size();
+  } else {
+    for (const Record* record : records) fields += record->fields.size();
+  }
   reservation->columns.reserve(reservation->columns.size() + fields);
   reservation->values.reserve(reservation->values.size() + fields);
   std::lock_guard<std::mutex> lock(mu_);
+  if (values != nullptr) {
+    AdmitValues(records, verdicts, reservation, *series_of, *values);
+  } else {
+    AdmitRecords(records, verdicts, reservation, series_of);
+  }
+}
+
+void MemTable::AdmitRecords(const std::vector<const Record*>& records,
+                            std::vector<absl::Status>* verdicts, Reservation* reservation,
+                            const std::vector<uint32_t>* series_of) {
+  const size_t first_own = reservation->columns.size();
   std::vector<MemColumn*>& found = columns_scratch_;
   // The series of each number in series_of, once looked up.
   std::vector<MemSeries*> known;
-  if (series_of != nullptr && series_of->size() != records.size()) series_of = nullptr;
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& record = *records[i];
     MemSeries* series;
@@ -85,22 +154,8 @@ void MemTable::Admit(const std::vector<const Record*>& records,
       const Field& field = record.fields[j];
       MemColumn* column = series->Find(field.name, j);
       if (column != nullptr && column->type != TypeOf(field.value)) {
-        const bool reserved_by_this_batch = std::any_of(
-            reservation->columns.begin() + first_own, reservation->columns.end(),
-            [column](const auto& entry) { return entry.second == column; });
-        if (column->size() == 0 && !column->declared && !reserved_by_this_batch) {
-          // Only another batch still in flight holds this type: it may yet
-          // fail, so this is a conflict to retry, not a permanent refusal.
-          (*verdicts)[i] = absl::UnavailableError(absl::StrCat(
-              "field \"", field.name, "\" is ", FieldTypeName(TypeOf(field.value)),
-              " but a concurrent batch not yet committed writes it as ",
-              FieldTypeName(column->type), "; retry"));
-        } else {
-          (*verdicts)[i] = absl::InvalidArgumentError(absl::StrCat(
-              "field \"", field.name, "\" is ", FieldTypeName(TypeOf(field.value)),
-              " but earlier writes to this series made it ",
-              FieldTypeName(column->type)));
-        }
+        (*verdicts)[i] =
+            TypeConflict(*column, field.name, TypeOf(field.value), *reservation, first_own);
         break;
       }
       found.push_back(column);
@@ -121,6 +176,67 @@ void MemTable::Admit(const std::vector<const Record*>& records,
       reservation->columns.emplace_back(series, column);
       reservation->values.push_back({record.ts, MemColumn::ValueBits(field.value)});
       reservation->bytes += ValueBytes(field.value);
+    }
+  }
+}
+
+void MemTable::AdmitValues(const std::vector<const Record*>& records,
+                           std::vector<absl::Status>* verdicts, Reservation* reservation,
+                           const std::vector<uint32_t>& series_of, const BatchValues& values) {
+  const size_t first_own = reservation->columns.size();
+  std::vector<MemSeries*> known;
+  // Each series' columns for its last record's field names: a record with
+  // the same names as the one before it (the usual case) takes them
+  // without a lookup.
+  std::vector<MemColumn*>& layouts = columns_scratch_;
+  layouts.clear();
+  layout_begin_.clear();
+  layout_size_.clear();
+  for (size_t k = 0; k < values.size(); ++k) {
+    const uint32_t i = values.record[k];
+    const uint32_t s = series_of[i];
+    if (s >= known.size()) {
+      known.resize(s + 1, nullptr);
+      layout_begin_.resize(s + 1, UINT32_MAX);
+      layout_size_.resize(s + 1, 0);
+    }
+    if (known[s] == nullptr) known[s] = FindOrAddSeries(*records[i]);
+    MemSeries* const series = known[s];
+    const uint32_t begin = values.first[k];
+    const uint32_t n = values.first[k + 1] - begin;
+    if (!values.same_names[k] || layout_begin_[s] == UINT32_MAX || layout_size_[s] != n) {
+      const Record& record = *records[i];
+      layout_begin_[s] = static_cast<uint32_t>(layouts.size());
+      layout_size_[s] = n;
+      for (uint32_t j = 0; j < n; ++j) layouts.push_back(series->Find(record.fields[j].name, j));
+    }
+    MemColumn** const columns = layouts.data() + layout_begin_[s];
+    // Check every field first, so a rejected record reserves nothing.
+    for (uint32_t j = 0; j < n; ++j) {
+      const FieldType type = values.types[begin + j];
+      if (columns[j] != nullptr && columns[j]->type != type) {
+        (*verdicts)[i] = TypeConflict(*columns[j], records[i]->fields[j].name, type,
+                                      *reservation, first_own);
+        break;
+      }
+    }
+    if (!(*verdicts)[i].ok()) continue;
+    ++reservation->records;
+    for (uint32_t j = 0; j < n; ++j) {
+      const FieldType type = values.types[begin + j];
+      MemColumn*& column = columns[j];
+      if (column == nullptr) {
+        // Created now, and remembered in the layout for the series' next
+        // records. (Looked up again first: validated records have no
+        // duplicate names, but the table does not rely on that.)
+        const std::string& name = records[i]->fields[j].name;
+        column = series->Find(name, j);
+        if (column == nullptr) column = series->AddColumn(name, type, arena_.get());
+      }
+      ++column->inflight;
+      reservation->columns.emplace_back(series, column);
+      reservation->values.push_back({values.ts[k], values.bits[begin + j]});
+      reservation->bytes += ValueBytes(type, values.bits[begin + j]);
     }
   }
 }

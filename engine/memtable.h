@@ -58,6 +58,24 @@ class MemTable {
     uint64_t bytes = 0;  // what the values add to approximate_bytes()
   };
 
+  // A batch's values laid out for Admit, read from its records on the
+  // thread that prepares the batch, while they are in cache there, so that
+  // Admit, on the thread that writes, need not read the records again.
+  // Records come series by series (each series' records in batch order).
+  struct BatchValues {
+    std::vector<uint32_t> record;     // per record: its index in Admit's `records`
+    std::vector<Timestamp> ts;        // per record
+    // Per record: whether its field names (in order) are those of the
+    // series' record before it here.
+    std::vector<uint8_t> same_names;
+    std::vector<uint32_t> first;      // per record and one more: its fields' range below
+    std::vector<uint64_t> bits;       // per field: MemColumn::ValueBits()
+    std::vector<FieldType> types;     // per field
+    void Clear();
+    void Add(uint32_t index, const Record& record, bool same_names);
+    size_t size() const { return record.size(); }
+  };
+
   // A (series, field) that got its first value in this table and was not
   // inherited or declared: news for the store-wide index.
   struct NewField {
@@ -80,9 +98,15 @@ class MemTable {
   // reserved. With `series_of` (one per record; equal numbers exactly for
   // records of the same series, as wal::GroupBySeries gives them), each
   // series is looked up once instead of once per record.
+  //
+  // With `values` as well (describing every record once), the records are
+  // taken in its order and read only for what is rare: a field name when
+  // its series' field layout changes or a type conflicts. A `values` of
+  // another size is ignored.
   void Admit(const std::vector<const Record*>& records,
              std::vector<absl::Status>* verdicts, Reservation* reservation,
-             const std::vector<uint32_t>* series_of = nullptr);
+             const std::vector<uint32_t>* series_of = nullptr,
+             const BatchValues* values = nullptr);
 
   // Applies admitted records under sequence number `seq`, ends the
   // reservation and returns the number of values appended. `records` are
@@ -178,6 +202,20 @@ class MemTable {
   MemSeries* FindOrAddSeries(std::string_view metric, const Labels& labels)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NoteSequence(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The verdict on a value of `type` for `column` (of another type) in a
+  // batch whose reservations begin at `first_own`.
+  absl::Status TypeConflict(const MemColumn& column, std::string_view field, FieldType type,
+                            const Reservation& reservation, size_t first_own) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Admit, record by record, from the records.
+  void AdmitRecords(const std::vector<const Record*>& records,
+                    std::vector<absl::Status>* verdicts, Reservation* reservation,
+                    const std::vector<uint32_t>* series_of) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Admit from `values`, series by series.
+  void AdmitValues(const std::vector<const Record*>& records,
+                   std::vector<absl::Status>* verdicts, Reservation* reservation,
+                   const std::vector<uint32_t>& series_of, const BatchValues& values)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable std::mutex mu_;
   // The columns' memory; declared before the series so that it outlives
@@ -198,6 +236,10 @@ class MemTable {
   // Reused across calls, so that admitting a record allocates nothing.
   std::string key_scratch_ ABSL_GUARDED_BY(mu_);
   std::vector<MemColumn*> columns_scratch_ ABSL_GUARDED_BY(mu_);
+  // AdmitValues: per series number, where its last admitted record's
+  // columns begin in columns_scratch_ (UINT32_MAX if none) and how many.
+  std::vector<uint32_t> layout_begin_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint32_t> layout_size_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace varve

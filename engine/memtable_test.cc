@@ -3,8 +3,10 @@
 #include "engine/memtable.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -181,6 +183,89 @@ TEST_F(MemTableTest, CountsSeriesAndListsMetrics) {
   EXPECT_EQ(table_.series_count(), 3u);
   EXPECT_EQ(table_.point_count(), 3u);
   EXPECT_EQ(table_.Metrics(), (std::vector<std::string>{"m", "other"}));
+}
+
+// Admit from BatchValues (what Engine::Prepare reads off the records)
+// against Admit from the records: the same verdicts, and after Apply the
+// same table, over batches of few series whose records change their field
+// layouts and types now and then.
+RC_GTEST_PROP(MemTablePropertyTest, AdmitFromValuesMatchesAdmitFromRecords, ()) {
+  MemTable from_records;
+  MemTable from_values;
+  const int batches = *rc::gen::inRange(1, 5);
+  for (int b = 0; b < batches; ++b) {
+    // Records of hosts a..c; fields from a small pool, in either order,
+    // each of a type that is mostly int.
+    const int n = *rc::gen::inRange(1, 40);
+    std::vector<Record> records;
+    for (int i = 0; i < n; ++i) {
+      const std::string host(1, static_cast<char>('a' + *rc::gen::inRange(0, 3)));
+      const int layout = *rc::gen::inRange(0, 4);
+      std::vector<std::string> names = {"f", "g"};
+      if (layout == 1) names = {"g", "f"};
+      if (layout == 2) names = {"f"};
+      if (layout == 3) names = {"f", "g", "h"};
+      std::vector<Field> fields;
+      for (const std::string& name : names) {
+        const int kind = *rc::gen::inRange(0, 12);
+        FieldValue value = int64_t{kind};
+        if (kind == 0) value = 0.5;
+        if (kind == 1) value = std::string("s");
+        fields.push_back({name, value});
+      }
+      records.push_back(Rec(*rc::gen::inRange(0, 20), std::move(fields), host));
+    }
+    // Series numbers by host, in order of first appearance, and the
+    // values series by series as Prepare lays them out.
+    std::map<std::string, uint32_t> number;
+    std::vector<uint32_t> series_of;
+    for (const Record& r : records) {
+      series_of.push_back(number.emplace(r.labels[0].value, uint32_t(number.size())).first->second);
+    }
+    MemTable::BatchValues values;
+    values.Clear();
+    for (uint32_t s = 0; s < number.size(); ++s) {
+      const Record* previous = nullptr;
+      for (size_t i = 0; i < records.size(); ++i) {
+        if (series_of[i] != s) continue;
+        bool same = previous != nullptr && previous->fields.size() == records[i].fields.size();
+        for (size_t j = 0; same && j < records[i].fields.size(); ++j) {
+          same = previous->fields[j].name == records[i].fields[j].name;
+        }
+        values.Add(static_cast<uint32_t>(i), records[i], same);
+        previous = &records[i];
+      }
+    }
+
+    const std::vector<const Record*> pointers = Ptrs(records);
+    std::vector<absl::Status> want, got;
+    MemTable::Reservation want_reservation, got_reservation;
+    from_records.Admit(pointers, &want, &want_reservation, &series_of);
+    from_values.Admit(pointers, &got, &got_reservation, &series_of, &values);
+    RC_ASSERT(got == want);
+    std::vector<const Record*> admitted;
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (want[i].ok()) admitted.push_back(pointers[i]);
+    }
+    const uint64_t seq = static_cast<uint64_t>(b) + 1;
+    RC_ASSERT(from_values.Apply(admitted, seq, &got_reservation) ==
+              from_records.Apply(admitted, seq, &want_reservation));
+  }
+  RC_ASSERT(from_values.point_count() == from_records.point_count());
+  RC_ASSERT(from_values.approximate_bytes() == from_records.approximate_bytes());
+  absl::StatusOr<CompiledMatchers> matchers = CompiledMatchers::Compile({});
+  RC_ASSERT(matchers.ok());
+  auto scan = [&](MemTable& table) {
+    std::vector<Record> out;
+    const absl::Status status =
+        table.Scan(ReadRequest{"m", {}, INT64_MIN, INT64_MAX}, *matchers, [&](const Record& r) {
+          out.push_back(r);
+          return true;
+        });
+    RC_ASSERT(status.ok());
+    return out;
+  };
+  RC_ASSERT(scan(from_values) == scan(from_records));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "engine/memtable.h"
 #include "varve/engine.h"
 #include "varve/record.h"
 #include "wal/log_encoder.h"
@@ -32,6 +33,11 @@ struct PreparedWrite::State {
   // The log lines of `valid`, if `encoded` (else the write encodes them).
   wal::EncodedBatch lines;
   bool encoded = false;
+  // The values of `valid` for MemTable::Admit, if `has_values`: read while
+  // they were validated and encoded, so that the write need not read the
+  // records again.
+  MemTable::BatchValues values;
+  bool has_values = false;
 };
 
 }  // namespace varve

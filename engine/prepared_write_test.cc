@@ -161,14 +161,17 @@ std::vector<uint32_t> SeriesOf(const WriteBatch& batch, uint32_t* count) {
 }
 
 // A batch of canonical records, every one valid unless `invalid_every`
-// is set: then every so many records holds a NaN.
-WriteBatch Canonical(int round, int invalid_every = 0) {
+// is set: then every so many records holds a NaN. With `conflict_every`,
+// every so many records gives field "i" a float, which the buffer refuses.
+WriteBatch Canonical(int round, int invalid_every = 0, int conflict_every = 0) {
   std::vector<Record> records;
   for (int i = 0; i < 3000; ++i) {
     const double value =
         invalid_every > 0 && i % invalid_every == invalid_every - 1 ? std::nan("") : i * 0.5;
+    FieldValue counter = int64_t{i};
+    if (conflict_every > 0 && i % conflict_every == conflict_every - 1) counter = 0.25;
     records.push_back(Rec("m", {{"host", "h" + std::to_string(i % 23)}, {"zone", "z"}},
-                          1'000'000 * round + i, {{"f", value}, {"i", int64_t{i}}}));
+                          1'000'000 * round + i, {{"f", value}, {"i", counter}}));
   }
   return Batch(std::move(records));
 }
@@ -196,9 +199,11 @@ TEST(PreparedWriteTest, GroupedPrepareHasTheOutcomeOfWrite) {
   ASSERT_NE(direct, nullptr);
   ASSERT_NE(grouped, nullptr);
   for (int round = 1; round <= 3; ++round) {
-    // All valid (checked while encoded); some invalid (the general path
-    // after all); records not in canonical form and invalid ones (copied).
-    for (const WriteBatch& batch : {Canonical(round), Canonical(round + 10, 7), Mixed(round)}) {
+    // All valid (checked while encoded); some refused by the buffer for
+    // their type; some invalid (the general path after all); records not
+    // in canonical form and invalid ones (copied).
+    for (const WriteBatch& batch : {Canonical(round), Canonical(round + 20, 0, 11),
+                                    Canonical(round + 10, 7), Mixed(round)}) {
       uint32_t count = 0;
       const std::vector<uint32_t> series = SeriesOf(batch, &count);
       ExpectSameOutcome(direct.get(), grouped.get(), batch, series, count);

@@ -336,7 +336,8 @@ absl::Status ValidateRecord(const Record& record, const Limits& limits) {
   return CheckBody(record, limits, /*names_known=*/false);
 }
 
-absl::Status BatchValidator::Validate(const Record& record, uint32_t series) {
+absl::Status BatchValidator::Validate(const Record& record, uint32_t series,
+                                      bool* same_names) {
   if (!series_valid_[series]) {
     if (absl::Status s = CheckSeries(record, limits_); !s.ok()) return s;
     series_valid_[series] = true;
@@ -347,6 +348,7 @@ absl::Status BatchValidator::Validate(const Record& record, uint32_t series) {
   for (size_t i = 0; names_known && i < record.fields.size(); ++i) {
     names_known = SameBytes(names->fields[i].name, record.fields[i].name);
   }
+  if (same_names != nullptr) *same_names = names_known;
   absl::Status s = CheckBody(record, limits_, names_known);
   // A record that passed has valid, distinct field names.
   if (s.ok() && !names_known) names_[series] = &record;

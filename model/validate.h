@@ -42,7 +42,9 @@ class BatchValidator {
   // `series_count`: numbers are below it.
   BatchValidator(const Limits& limits, uint32_t series_count)
       : limits_(limits), series_valid_(series_count, false), names_(series_count, nullptr) {}
-  absl::Status Validate(const Record& record, uint32_t series);
+  // With `same_names`, also says whether the record's field names (in
+  // order) are those of the last record of its series that passed here.
+  absl::Status Validate(const Record& record, uint32_t series, bool* same_names = nullptr);
 
  private:
   const Limits limits_;
