@@ -292,6 +292,8 @@ absl::Status EngineImpl::Prepare(const WriteBatch& batch, const Grouping* groupi
   return absl::OkStatus();
 }
 
+namespace {
+
 // A grouping's shape: one number per record, each below the count, new
 // numbers in order of first appearance.
 bool WellFormed(std::span<const uint32_t> series, uint32_t count, size_t records) {
@@ -303,6 +305,8 @@ bool WellFormed(std::span<const uint32_t> series, uint32_t count, size_t records
   }
   return next == count;
 }
+
+}  // namespace
 
 absl::Status PrepareGrouped(Engine* engine, const WriteBatch& batch,
                             std::span<const uint32_t> series, uint32_t series_count,

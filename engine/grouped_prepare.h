@@ -21,8 +21,11 @@ namespace varve {
 
 // Engine::Prepare(batch, out), given the batch's series: `series[i]` is the
 // number of record i's series, equal for two records exactly when their
-// metrics and label sets are equal, numbered from 0 in order of first
-// appearance; `series_count` numbers in all. A grouping of the wrong shape
+// metrics and labels are equal as given (the same labels in the same
+// order, as a parser's canonical labels always are), numbered from 0 in
+// order of first appearance; `series_count` numbers in all. (Records of
+// one number are then all canonical or all not, and only the first of
+// each is checked.) A grouping of the wrong shape
 // (not one number per record, out of range, not in order of first
 // appearance) is ignored and the batch grouped as by Prepare. `engine`
 // must come from Engine::Open.

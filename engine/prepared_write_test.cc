@@ -7,11 +7,11 @@
 #include <cmath>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "engine/engine_test_util.h"
 #include "engine/grouped_prepare.h"
-#include "model/validate.h"
 #include "testing/fault_injection_env.h"
 #include "varve/engine.h"
 #include "wal/log_encoder.h"
@@ -154,23 +154,21 @@ TEST(PreparedWriteTest, EmptyForeignClosedAndReadOnly) {
   EXPECT_EQ((*reader)->Prepare(batch, &p).code(), absl::StatusCode::kFailedPrecondition);
 }
 
-// The series of a batch's records as a parser would number them: by
-// metric and canonical labels, in order of first appearance.
+// The series of a batch's records as PrepareGrouped takes them: by metric
+// and labels as given, in order of first appearance.
 std::vector<uint32_t> SeriesOf(const WriteBatch& batch, uint32_t* count) {
-  std::vector<Record> canonical = batch.records();
   std::vector<const Record*> pointers;
-  for (Record& record : canonical) {
-    CanonicalizeRecord(&record);
-    pointers.push_back(&record);
-  }
+  for (const Record& record : batch.records()) pointers.push_back(&record);
   std::vector<uint32_t> series;
   *count = wal::GroupBySeries(pointers, &series);
   return series;
 }
 
-// A batch of canonical records, every one valid unless `invalid_every`
-// is set: then every so many records holds a NaN. With `conflict_every`,
-// every so many records gives field "i" a float, which the buffer refuses.
+// A batch of canonical records whose field layout changes now and then
+// (fields swapped, a string or a boolean added), every one valid unless
+// `invalid_every` is set: then every so many records holds a NaN. With
+// `conflict_every`, every so many records gives field "i" a float, which
+// the buffer refuses.
 WriteBatch Canonical(int round, int invalid_every = 0, int conflict_every = 0) {
   std::vector<Record> records;
   for (int i = 0; i < 3000; ++i) {
@@ -178,8 +176,12 @@ WriteBatch Canonical(int round, int invalid_every = 0, int conflict_every = 0) {
         invalid_every > 0 && i % invalid_every == invalid_every - 1 ? std::nan("") : i * 0.5;
     FieldValue counter = int64_t{i};
     if (conflict_every > 0 && i % conflict_every == conflict_every - 1) counter = 0.25;
+    std::vector<Field> fields = {{"f", value}, {"i", counter}};
+    if (i % 5 == 0) std::swap(fields[0], fields[1]);
+    if (i % 7 == 0) fields.push_back({"s", std::string("text ") + std::to_string(i)});
+    if (i % 9 == 0) fields.push_back({"b", i % 2 == 0});
     records.push_back(Rec("m", {{"host", "h" + std::to_string(i % 23)}, {"zone", "z"}},
-                          1'000'000 * round + i, {{"f", value}, {"i", counter}}));
+                          1'000'000 * round + i, std::move(fields)));
   }
   return Batch(std::move(records));
 }

@@ -337,33 +337,31 @@ bool LineParser::Impl::TryFastDataLine(std::string_view line, ParsedLine* out) {
   // errors it can find here are left to that parser too.
   if (!FinishData(out).ok()) return false;
   if (cached_labels != nullptr) {
-    if (numbering != nullptr) {
-      // A lookup only when the metric changes: the same labels object
-      // under another metric is another series.
-      if (!SameBytes(cached_labels->metric, metric)) {
-        internal::AssignBytes(&cached_labels->metric, metric);
-        cached_labels->series = numbering->NumberOf(metric, cached_labels->labels);
-      }
-      out->series = cached_labels->series;
-    }
+    if (numbering != nullptr) out->series = SeriesNumber(cached_labels, metric);
   } else if (numbering != nullptr && first.labels.empty()) {
     // No labels (or only empty values): the series is the metric's alone.
-    if (!SameBytes(unlabelled.metric, metric)) {
-      internal::AssignBytes(&unlabelled.metric, metric);
-      unlabelled.series = numbering->NumberOf(metric, {});
-    }
-    out->series = unlabelled.series;
+    out->series = SeriesNumber(&unlabelled, metric);
   } else if (!label_object.empty() && label_object.size() <= kMaxCachedLabelBytes &&
              label_cache.size() < kMaxCachedLabelObjects) {
     CachedLabels& cached = label_cache.try_emplace(std::string(label_object)).first->second;
     cached.labels = first.labels;
-    if (numbering != nullptr) {
-      cached.metric = metric;
-      cached.series = numbering->NumberOf(metric, cached.labels);
-      out->series = cached.series;
-    }
+    if (numbering != nullptr) out->series = SeriesNumber(&cached, metric);
   }
   return true;
+}
+
+uint32_t LineParser::Impl::SeriesNumber(CachedLabels* entry, std::string_view metric) {
+  for (const auto& [known, number] : entry->series) {
+    if (SameBytes(known, metric)) return number;
+  }
+  // The same labels under another metric are another series.
+  const uint32_t number = numbering->NumberOf(metric, entry->labels);
+  if (entry->series.size() < kMaxMetricsPerLabels) {
+    entry->series.emplace_back(std::string(metric), number);
+  } else {
+    entry->series.back() = {std::string(metric), number};
+  }
+  return number;
 }
 
 }  // namespace varve::ndjson

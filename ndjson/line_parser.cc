@@ -454,7 +454,12 @@ LineParser::LineParser(Precision precision, bool fast_path)
 
 LineParser::~LineParser() = default;
 
-void LineParser::NumberSeries(SeriesNumbering* numbering) { impl_->numbering = numbering; }
+void LineParser::NumberSeries(SeriesNumbering* numbering) {
+  // Numbers remembered from another numbering mean nothing in this one.
+  for (auto& [object, cached] : impl_->label_cache) cached.series.clear();
+  impl_->unlabelled.series.clear();
+  impl_->numbering = numbering;
+}
 
 absl::Status LineParser::Parse(std::string_view line, size_t readable_after,
                                ParsedLine* out) {

@@ -247,14 +247,18 @@ struct LineParser::Impl {
   static constexpr uint32_t kMinLabelHitShare = 4;
   struct CachedLabels {
     Labels labels;
-    // With a SeriesNumbering: the metric of the last line that used these
-    // labels and the number of that series (or kNoSeries if none was given).
-    std::string metric;
-    uint32_t series = kNoSeries;
+    // With a SeriesNumbering: the metrics these labels came with and the
+    // numbers of those series (kNoSeries if the numbering gave none). A
+    // few, since one label set often serves several metrics, each of its
+    // lines in turn (a host's cpu, mem, disk, ...).
+    std::vector<std::pair<std::string, uint32_t>> series;
   };
+  static constexpr size_t kMaxMetricsPerLabels = 16;
+  // The number of the series of `metric` and entry->labels, remembered.
+  uint32_t SeriesNumber(CachedLabels* entry, std::string_view metric);
   absl::flat_hash_map<std::string, CachedLabels> label_cache;
   SeriesNumbering* numbering = nullptr;
-  // The same for lines without labels: their metric and its number.
+  // The same for lines without labels.
   CachedLabels unlabelled;
   bool label_cache_off = false;
   uint32_t label_lookups = 0;  // in the current round

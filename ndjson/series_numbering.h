@@ -26,9 +26,12 @@ inline constexpr uint32_t kNoSeries = UINT32_MAX;
 class SeriesNumbering {
  public:
   // Numbers at most `max_series` series; later ones get kNoSeries. Each
-  // costs its key's bytes, so the bound is what keeps an input of endless
-  // distinct series from growing this without end.
-  explicit SeriesNumbering(size_t max_series = size_t{1} << 20)
+  // costs its key's bytes (its metric and labels, a few hundred bytes for
+  // a typical series), so the bound is what keeps an input of endless
+  // distinct series from growing this without end: by default 65,536
+  // series, some 20 MB. (Past it, the ingester's batches that hold other
+  // series are grouped by comparing labels, as without a numbering.)
+  explicit SeriesNumbering(size_t max_series = size_t{1} << 16)
       : max_series_(max_series < kNoSeries ? max_series : kNoSeries) {}
 
   // The number of the series of `metric` and `labels`, which must be

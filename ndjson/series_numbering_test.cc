@@ -7,6 +7,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <random>
 #include <string>
@@ -99,6 +100,19 @@ std::string LineWithLabelOrder(const Record& record, const std::vector<size_t>& 
   return line;
 }
 
+// Labels of letters, digits, spaces and "_.-" only: nothing to escape, no
+// brace inside a string.
+bool Plain(const Labels& labels) {
+  auto plain = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '_' || c == '.' ||
+             c == '-';
+    });
+  };
+  return std::all_of(labels.begin(), labels.end(),
+                     [&](const Label& l) { return plain(l.name) && plain(l.value); });
+}
+
 RC_GTEST_PROP(SeriesNumberingTest, ParsersNumberLinesBySeries, ()) {
   // A few series, each written as lines under several label orders, parsed
   // by two parsers in turn that share one numbering.
@@ -108,12 +122,14 @@ RC_GTEST_PROP(SeriesNumberingTest, ParsersNumberLinesBySeries, ()) {
   // numbers, and some that need escapes, which it leaves to the general
   // parser.
   const auto plain_labels = rc::gen::map(
-      rc::gen::container<std::map<std::string, std::string>>(
-          rc::gen::element<std::string>("host", "region", "zone", "service_environment"),
-          rc::gen::element<std::string>("a", "b", "eu-central-1a", "x y")),
-      [](const std::map<std::string, std::string>& m) {
-        Labels labels;
-        for (const auto& [name, value] : m) labels.push_back({name, value});
+      rc::gen::container<std::vector<int>>(4, rc::gen::inRange(0, 6)),
+      [](const std::vector<int>& picks) {
+        static const char* const kNames[] = {"host", "region", "service_environment", "zone"};
+        static const char* const kValues[] = {"a", "b", "eu-central-1a", "x y", ""};
+        Labels labels;  // sorted by name; a pick of 5 leaves the label out
+        for (size_t k = 0; k < picks.size(); ++k) {
+          if (picks[k] < 5) labels.push_back({kNames[k], kValues[picks[k]]});
+        }
         return labels;
       });
   const auto label_sets = *rc::gen::container<std::vector<Labels>>(
@@ -140,6 +156,8 @@ RC_GTEST_PROP(SeriesNumberingTest, ParsersNumberLinesBySeries, ()) {
     ParsedLine parsed;
     RC_ASSERT(parsers[i % 2].Parse(line, 0, &parsed).ok());
     RC_ASSERT(parsed.records.size() == 1u);
+    // A line of plain labels is one the fast path reads: it gets a number.
+    if (Plain(record.labels)) RC_ASSERT(parsed.series != kNoSeries);
     if (parsed.series == kNoSeries) continue;
     ++numbered;
     const std::pair<std::string, Labels> key(parsed.records[0].metric, parsed.records[0].labels);
@@ -150,6 +168,80 @@ RC_GTEST_PROP(SeriesNumberingTest, ParsersNumberLinesBySeries, ()) {
     RC_ASSERT(new_key == new_number);
   }
   RC_TAG(numbered == lines ? "all numbered" : numbered > 0 ? "some numbered" : "none numbered");
+}
+
+TEST(SeriesNumberingTest, LabelsUnderManyMetricsInTurnKeepTheirNumbers) {
+  SeriesNumbering numbering;
+  LineParser parser;
+  parser.NumberSeries(&numbering);
+  ParsedLine parsed;
+  // More metrics than a remembered labels object keeps numbers for.
+  std::vector<uint32_t> first_round;
+  for (int round = 0; round < 3; ++round) {
+    for (int m = 0; m < 20; ++m) {
+      const std::string line = R"({"metric":"m)" + std::to_string(m) +
+                               R"(","labels":{"host":"a"},"ts":1,"fields":{"v":1}})";
+      ASSERT_TRUE(parser.Parse(line, 0, &parsed).ok());
+      ASSERT_NE(parsed.series, kNoSeries);
+      if (round == 0) {
+        first_round.push_back(parsed.series);
+      } else {
+        EXPECT_EQ(parsed.series, first_round[m]) << line;
+      }
+    }
+  }
+  EXPECT_EQ(numbering.size(), 20u);
+}
+
+TEST(SeriesNumberingTest, AnotherNumberingForgetsTheNumbersOfTheFirst) {
+  SeriesNumbering first, second;
+  EXPECT_EQ(second.NumberOf("mem", {}), 0u);
+  LineParser parser;
+  parser.NumberSeries(&first);
+  ParsedLine parsed;
+  const std::string cpu = R"({"metric":"cpu","labels":{"a":"1"},"ts":1,"fields":{"v":1}})";
+  const std::string bare = R"({"metric":"disk","ts":1,"fields":{"v":1}})";
+  ASSERT_TRUE(parser.Parse(cpu, 0, &parsed).ok());
+  EXPECT_EQ(parsed.series, 0u);
+  ASSERT_TRUE(parser.Parse(bare, 0, &parsed).ok());
+  EXPECT_EQ(parsed.series, 1u);
+  parser.NumberSeries(&second);
+  ASSERT_TRUE(parser.Parse(cpu, 0, &parsed).ok());
+  EXPECT_EQ(parsed.series, 1u);  // not 0, which is "mem" there
+  ASSERT_TRUE(parser.Parse(bare, 0, &parsed).ok());
+  EXPECT_EQ(parsed.series, 2u);
+}
+
+TEST(SeriesNumberingTest, AFullNumberingLeavesNewSeriesUnnumbered) {
+  SeriesNumbering numbering(1);
+  LineParser parser;
+  parser.NumberSeries(&numbering);
+  ParsedLine parsed;
+  const std::string a = R"({"metric":"m","labels":{"host":"a"},"ts":1,"fields":{"v":1}})";
+  const std::string b = R"({"metric":"m","labels":{"host":"b"},"ts":1,"fields":{"v":1}})";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(parser.Parse(a, 0, &parsed).ok());
+    EXPECT_EQ(parsed.series, 0u);
+    ASSERT_TRUE(parser.Parse(b, 0, &parsed).ok());
+    EXPECT_EQ(parsed.series, kNoSeries);
+  }
+}
+
+TEST(SeriesNumberingTest, EmptyLabelValuesAreDroppedBeforeNumbering) {
+  SeriesNumbering numbering;
+  LineParser parser;
+  parser.NumberSeries(&numbering);
+  ParsedLine parsed;
+  auto number = [&](const std::string& line) {
+    EXPECT_TRUE(parser.Parse(line, 0, &parsed).ok()) << line;
+    return parsed.series;
+  };
+  const uint32_t plain = number(R"({"metric":"m","labels":{"a":"1"},"ts":1,"fields":{"v":1}})");
+  EXPECT_EQ(number(R"({"metric":"m","labels":{"a":"1","b":""},"ts":1,"fields":{"v":1}})"), plain);
+  const uint32_t bare = number(R"({"metric":"m","ts":1,"fields":{"v":1}})");
+  EXPECT_NE(bare, plain);
+  EXPECT_EQ(number(R"({"metric":"m","labels":{"b":""},"ts":1,"fields":{"v":1}})"), bare);
+  EXPECT_EQ(number(R"({"metric":"m","labels":{},"ts":1,"fields":{"v":1}})"), bare);
 }
 
 TEST(SeriesNumberingTest, ParserWithoutNumberingLeavesLinesUnnumbered) {
