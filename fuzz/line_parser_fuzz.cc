@@ -4,18 +4,23 @@
 //  - a parsed record, written back with AppendRecordLine, parses to a
 //    different record (floats compared bit for bit);
 //  - the records of a line that pass ValidateRecord, written with
-//    AppendSeriesLine, parse to different records.
+//    AppendSeriesLine, parse to different records;
+//  - the parser's series numbers (it numbers series in a SeriesNumbering
+//    shared across inputs) give one number to two series, or two numbers
+//    to one.
 #include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <string_view>
 
 #include "model/validate.h"
 #include "ndjson/json_writer.h"
 #include "ndjson/line_parser.h"
+#include "ndjson/series_numbering.h"
 
 namespace {
 
@@ -49,7 +54,7 @@ bool BitEqual(const Record& a, const Record& b) {
 
 bool SameResult(const absl::Status& sa, const ParsedLine& a, const absl::Status& sb,
                 const ParsedLine& b) {
-  if (sa != sb || a.records.size() != b.records.size() ||
+  if (sa != sb || a.records.size() != b.records.size() || a.series != b.series ||
       a.control.has_value() != b.control.has_value()) {
     return false;
   }
@@ -78,6 +83,21 @@ absl::Status Reparse(LineParser* parser, const std::string& written, ParsedLine*
   return parser->Parse(std::string_view(written).substr(0, written.size() - 1), 0, out);
 }
 
+// The series behind each number given so far, and the reverse: checked
+// against every numbered line. (Bounded by the numbering's own bound.)
+void CheckSeriesNumber(const ParsedLine& parsed, std::string_view line) {
+  using Series = std::pair<std::string, varve::Labels>;
+  static auto* series_of = new std::map<uint32_t, Series>();
+  static auto* number_of = new std::map<Series, uint32_t>();
+  if (parsed.series == varve::ndjson::kNoSeries || parsed.records.empty()) return;
+  const Series series(parsed.records[0].metric, parsed.records[0].labels);
+  const auto [by_number, new_number] = series_of->emplace(parsed.series, series);
+  const auto [by_series, new_series] = number_of->emplace(series, parsed.series);
+  if (by_number->second != series) Fail("one series number for two series", line);
+  if (by_series->second != parsed.series) Fail("two series numbers for one series", line);
+  if (new_number != new_series) Fail("series numbers out of step", line);
+}
+
 void SortFields(Record* r) {
   std::stable_sort(r->fields.begin(), r->fields.end(),
                    [](const Field& a, const Field& b) { return a.name < b.name; });
@@ -87,7 +107,11 @@ void SortFields(Record* r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // One parser for all inputs, as in real use: state must not leak.
-  static LineParser* parser = new LineParser();
+  static LineParser* parser = [] {
+    auto* p = new LineParser();
+    p->NumberSeries(new varve::ndjson::SeriesNumbering());
+    return p;
+  }();
   const std::string_view line(reinterpret_cast<const char*>(data), size);
 
   // Nothing readable after the line: parsed from a copy. The fuzzer's
@@ -107,6 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Fail("copied and in-place parses differ", line);
   }
   if (!copied_status.ok() || copied.records.empty()) return 0;
+  CheckSeriesNumber(copied, line);
 
   bool all_valid = true;
   std::string written;
@@ -119,6 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         !BitEqual(reparsed.records[0], record)) {
       Fail("a record line does not parse back to its record", written);
     }
+    CheckSeriesNumber(reparsed, written);
   }
   if (!all_valid) return 0;
 
