@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <regex>
@@ -189,6 +190,27 @@ TEST_F(CliTest, BadLinesAreRejectedWithFileLineAndReasonAndGoodOnesIngested) {
   // The type conflict is the engine's verdict, found after parsing.
   EXPECT_NE(rejected.find(R"("line":15,"reason":")"), std::string::npos);
   EXPECT_NE(rejected.find("\\\"u\\\""), std::string::npos) << rejected;
+}
+
+// An input that cannot be opened stops the ingest before the store is
+// touched: no empty store is created, and the inputs before it are not
+// ingested either.
+TEST_F(CliTest, IngestOfAMissingFileCreatesNoStoreAndIngestsNothing) {
+  const std::string good = WriteFile("good.ndjson", R"({"metric":"m","ts":1,"value":1})" "\n");
+  const std::string missing = temp_.Path("missing.ndjson");
+  const std::string store = temp_.Path("s");
+  ProcessResult r = Varve({"ingest", "--store", store, good, missing});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_NE(r.err.find("cannot open " + missing), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing ingested"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(store));
+
+  // An existing store is left as it was.
+  Ingest(store, {good});
+  const std::string later = WriteFile("later.ndjson", R"({"metric":"m","ts":2,"value":2})" "\n");
+  r = Varve({"ingest", "--store", store, later, missing});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_EQ(Lines(Scan(store, "m")).size(), 1u);
 }
 
 // The parse threads number series as they read them, and batches are

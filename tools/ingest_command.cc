@@ -41,6 +41,19 @@ int RunIngest(const IngestArgs& args) {
       return kExitFatal;
     }
   }
+  std::vector<std::string> files = args.files;
+  if (files.empty()) files.push_back("-");
+  // Every input must open before the store is opened (and perhaps
+  // created): a mistyped file name should not leave an empty store behind,
+  // nor the files before it ingested.
+  for (const std::string& file : files) {
+    auto input = InputReader::Open(file);
+    if (!input.ok()) {
+      std::fprintf(stderr, "varve ingest: %s (nothing ingested)\n",
+                   std::string(input.status().message()).c_str());
+      return kExitFatal;
+    }
+  }
   auto started = std::chrono::steady_clock::now();
   Options options;
   options.dir = args.store;
@@ -60,8 +73,6 @@ int RunIngest(const IngestArgs& args) {
   ingest_options.progress = !args.quiet && isatty(STDERR_FILENO);
   Ingester ingester(engine->get(), ingest_options, &sink);
 
-  std::vector<std::string> files = args.files;
-  if (files.empty()) files.push_back("-");
   absl::Status status;
   for (const std::string& file : files) {
     auto input = InputReader::Open(file);
