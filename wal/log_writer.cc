@@ -169,6 +169,13 @@ absl::Status LogWriter::Impl::Rotate(bool dirty_now, Rotation* rotation,
     rotation->synced_old = true;
   }
   const std::string path = PathOf(file_number + 1);
+  // As in Create(): never clobber a file this writer did not start. (The
+  // store's lock keeps other writers out; a file here means something
+  // else wrote into the log directory, and its bytes are not ours to lose.)
+  if (options.env->FileExists(path)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "log file ", path, " already exists; not overwriting it"));
+  }
   absl::StatusOr<std::unique_ptr<WritableFile>> next =
       options.env->NewWritableFile(path);
   if (!next.ok()) return Annotate(next.status(), "creating log file");

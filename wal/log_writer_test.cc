@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <chrono>
 #include <set>
@@ -100,6 +102,34 @@ TEST_F(LogWriterTest, OpenRefusesToReuseAnExistingFile) {
   absl::StatusOr<std::unique_ptr<LogWriter>> w = LogWriter::Open(Options());
   EXPECT_EQ(w.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(*env_.Contents(std::string(kDir) + "/" + LogFileName(1)), "x");
+}
+
+TEST_F(LogWriterTest, RotationRefusesToOverwriteAFileInTheWay) {
+  LogWriterOptions o = Options();
+  o.file_bytes = 1;  // every batch after the first wants a new file
+  auto writer = OpenWriter(o);
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->Append(Batch(0)).ok());
+  // The file the next rotation would start.
+  uint64_t last = 0;
+  const absl::StatusOr<std::vector<std::string>> names = env_.GetChildren(kDir);
+  ASSERT_TRUE(names.ok()) << names.status();
+  for (const std::string& name : *names) {
+    last = std::max(last, ParseLogFileName(name).value_or(0));
+  }
+  const std::string in_the_way = std::string(kDir) + "/" + LogFileName(last + 1);
+  ASSERT_TRUE(env_.SetContents(in_the_way, "not the log's").ok());
+  const absl::StatusOr<uint64_t> refused = writer->Append(Batch(1));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_NE(std::string(refused.status().message()).find(LogFileName(last + 1)),
+            std::string::npos)
+      << refused.status();
+  EXPECT_EQ(*env_.Contents(in_the_way), "not the log's");
+  // Once it is out of the way, the log goes on, and loses nothing.
+  ASSERT_TRUE(env_.RemoveFile(in_the_way).ok());
+  ASSERT_TRUE(writer->Append(Batch(2)).ok());
+  ASSERT_TRUE(writer->Close().ok());
+  EXPECT_EQ(Recover().size(), 2u);
 }
 
 TEST_F(LogWriterTest, RotationBySizeStartsNewFilesWithHeaders) {
