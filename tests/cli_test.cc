@@ -270,6 +270,43 @@ TEST_F(CliTest, IngestGroupsEachSeriesOnceHoweverItsLabelsAreSpelled) {
   }
 }
 
+// More series than the parsers remember labels objects for (4096 each):
+// lines of series they know get numbers, the rest do not, and batches are
+// grouped by those numbers or by comparing labels. Either way every point
+// keeps the value of its last line.
+TEST_F(CliTest, IngestOfMoreSeriesThanTheParsersRememberKeepsEveryPoint) {
+  std::string contents;
+  constexpr int kSeries = 12000;
+  constexpr int kLines = 3 * kSeries;
+  std::map<std::pair<int, int>, int> want;  // (host, ts) -> value
+  for (int i = 0; i < kLines; ++i) {
+    // The first third cycles through a few series, the rest through all,
+    // each point written twice by neighbouring lines.
+    const int host = i < kSeries ? (i / 2) % 50 : (i / 2) % kSeries;
+    const int ts = i / 2 / kSeries;
+    contents += R"({"metric":"m","labels":{"host":"h)" + std::to_string(host) +
+                R"(","dc":"x"},"ts":)" + std::to_string(ts) + R"(,"fields":{"v":)" +
+                std::to_string(i) + "}}\n";
+    want[{host, ts}] = i;
+  }
+  const std::string input = WriteFile("wide.ndjson", contents);
+  const std::string store = temp_.Path("s");
+  ProcessResult r = Varve({"ingest", "--store", store, "--quiet", "--batch-points", "1000", input});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  const std::regex row(
+      R"re(^\{"metric":"m","labels":\{"dc":"x","host":"h(\d+)"\},"ts":(\d+),"fields":\{"v":(\d+)\}\}$)re");
+  size_t rows = 0;
+  for (const std::string& line : Lines(Scan(store, "m"))) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, row)) << line;
+    const auto it = want.find({std::stoi(m[1].str()), std::stoi(m[2].str())});
+    ASSERT_NE(it, want.end()) << line;
+    EXPECT_EQ(std::stoi(m[3].str()), it->second) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, want.size());
+}
+
 // Many small batches through the parse threads, the prepare thread and the
 // writer (run under ThreadSanitizer by CI: the name matches its pattern):
 // batches commit in input order, so a point written twice keeps the later
