@@ -361,8 +361,9 @@ void EngineImpl::PrepareState(const WriteBatch& batch, bool encode,
   const std::vector<Record>& input = batch.records();
   std::vector<const Record*>& records = state->records;
   records.reserve(input.size());
-  // Records of one series have equal labels, canonical for all or for none:
-  // with the grouping given, the first of each series speaks for the rest.
+  // Records of one number have the same labels in the same order (the
+  // grouping's contract), so they are canonical all or none: with the
+  // grouping given, the first of each number speaks for the rest.
   if (grouping != nullptr) {
     uint32_t next = 0;
     for (size_t i = 0; i < input.size(); ++i) {
