@@ -170,113 +170,108 @@ RC_GTEST_PROP(SeriesNumberingTest, ParsersNumberLinesBySeries, ()) {
   RC_TAG(numbered == lines ? "all numbered" : numbered > 0 ? "some numbered" : "none numbered");
 }
 
+// A parser that numbers series in a numbering of its own, and the number
+// it gives a line (kNoSeries for a line that does not parse, too).
+class Numbered {
+ public:
+  explicit Numbered(size_t max_series = size_t{1} << 16) : numbering_(max_series) {
+    parser_.NumberSeries(&numbering_);
+  }
+  uint32_t operator()(const std::string& line) {
+    if (!parser_.Parse(line, 0, &parsed_).ok()) return kNoSeries;
+    return parsed_.series;
+  }
+  const SeriesNumbering& numbering() const { return numbering_; }
+  LineParser& parser() { return parser_; }
+
+ private:
+  SeriesNumbering numbering_;
+  LineParser parser_;
+  ParsedLine parsed_;
+};
+
+// A line of `metric` with `labels` (a JSON object, or empty for none).
+std::string Line(const std::string& metric, const std::string& labels, int ts = 1) {
+  return R"({"metric":")" + metric + R"(",)" + (labels.empty() ? "" : R"("labels":)" + labels + ",") +
+         R"("ts":)" + std::to_string(ts) + R"(,"fields":{"v":1}})";
+}
+
 TEST(SeriesNumberingTest, LabelsUnderManyMetricsInTurnKeepTheirNumbers) {
-  SeriesNumbering numbering;
-  LineParser parser;
-  parser.NumberSeries(&numbering);
-  ParsedLine parsed;
+  Numbered number;
   // More metrics than a remembered labels object keeps numbers for.
   std::vector<uint32_t> first_round;
   for (int round = 0; round < 3; ++round) {
     for (int m = 0; m < 20; ++m) {
-      const std::string line = R"({"metric":"m)" + std::to_string(m) +
-                               R"(","labels":{"host":"a"},"ts":1,"fields":{"v":1}})";
-      ASSERT_TRUE(parser.Parse(line, 0, &parsed).ok());
-      ASSERT_NE(parsed.series, kNoSeries);
+      const uint32_t n = number(Line("m" + std::to_string(m), R"({"host":"a"})"));
+      ASSERT_NE(n, kNoSeries);
       if (round == 0) {
-        first_round.push_back(parsed.series);
+        first_round.push_back(n);
       } else {
-        EXPECT_EQ(parsed.series, first_round[m]) << line;
+        EXPECT_EQ(n, first_round[m]) << m;
       }
     }
   }
-  EXPECT_EQ(numbering.size(), 20u);
+  EXPECT_EQ(number.numbering().size(), 20u);
 }
 
 TEST(SeriesNumberingTest, AnotherNumberingForgetsTheNumbersOfTheFirst) {
-  SeriesNumbering first, second;
+  SeriesNumbering second;
   EXPECT_EQ(second.NumberOf("mem", {}), 0u);
-  LineParser parser;
-  parser.NumberSeries(&first);
-  ParsedLine parsed;
-  const std::string cpu = R"({"metric":"cpu","labels":{"a":"1"},"ts":1,"fields":{"v":1}})";
-  const std::string bare = R"({"metric":"disk","ts":1,"fields":{"v":1}})";
-  ASSERT_TRUE(parser.Parse(cpu, 0, &parsed).ok());
-  EXPECT_EQ(parsed.series, 0u);
-  ASSERT_TRUE(parser.Parse(bare, 0, &parsed).ok());
-  EXPECT_EQ(parsed.series, 1u);
-  parser.NumberSeries(&second);
-  ASSERT_TRUE(parser.Parse(cpu, 0, &parsed).ok());
-  EXPECT_EQ(parsed.series, 1u);  // not 0, which is "mem" there
-  ASSERT_TRUE(parser.Parse(bare, 0, &parsed).ok());
-  EXPECT_EQ(parsed.series, 2u);
+  Numbered number;
+  const std::string cpu = Line("cpu", R"({"a":"1"})");
+  const std::string bare = Line("disk", "");
+  EXPECT_EQ(number(cpu), 0u);
+  EXPECT_EQ(number(bare), 1u);
+  number.parser().NumberSeries(&second);
+  EXPECT_EQ(number(cpu), 1u);  // not 0, which is "mem" there
+  EXPECT_EQ(number(bare), 2u);
 }
 
 TEST(SeriesNumberingTest, AFullNumberingLeavesNewSeriesUnnumbered) {
-  SeriesNumbering numbering(1);
-  LineParser parser;
-  parser.NumberSeries(&numbering);
-  ParsedLine parsed;
-  const std::string a = R"({"metric":"m","labels":{"host":"a"},"ts":1,"fields":{"v":1}})";
-  const std::string b = R"({"metric":"m","labels":{"host":"b"},"ts":1,"fields":{"v":1}})";
+  Numbered number(1);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(parser.Parse(a, 0, &parsed).ok());
-    EXPECT_EQ(parsed.series, 0u);
-    ASSERT_TRUE(parser.Parse(b, 0, &parsed).ok());
-    EXPECT_EQ(parsed.series, kNoSeries);
+    EXPECT_EQ(number(Line("m", R"({"host":"a"})")), 0u);
+    EXPECT_EQ(number(Line("m", R"({"host":"b"})")), kNoSeries);
   }
 }
 
 TEST(SeriesNumberingTest, EmptyLabelValuesAreDroppedBeforeNumbering) {
-  SeriesNumbering numbering;
-  LineParser parser;
-  parser.NumberSeries(&numbering);
-  ParsedLine parsed;
-  auto number = [&](const std::string& line) {
-    EXPECT_TRUE(parser.Parse(line, 0, &parsed).ok()) << line;
-    return parsed.series;
-  };
-  const uint32_t plain = number(R"({"metric":"m","labels":{"a":"1"},"ts":1,"fields":{"v":1}})");
-  EXPECT_EQ(number(R"({"metric":"m","labels":{"a":"1","b":""},"ts":1,"fields":{"v":1}})"), plain);
-  const uint32_t bare = number(R"({"metric":"m","ts":1,"fields":{"v":1}})");
+  Numbered number;
+  const uint32_t plain = number(Line("m", R"({"a":"1"})"));
+  EXPECT_EQ(number(Line("m", R"({"a":"1","b":""})")), plain);
+  const uint32_t bare = number(Line("m", ""));
   EXPECT_NE(bare, plain);
-  EXPECT_EQ(number(R"({"metric":"m","labels":{"b":""},"ts":1,"fields":{"v":1}})"), bare);
-  EXPECT_EQ(number(R"({"metric":"m","labels":{},"ts":1,"fields":{"v":1}})"), bare);
+  EXPECT_EQ(number(Line("m", R"({"b":""})")), bare);
+  EXPECT_EQ(number(Line("m", "{}")), bare);
 }
 
 TEST(SeriesNumberingTest, ParserWithoutNumberingLeavesLinesUnnumbered) {
   LineParser parser;
   ParsedLine parsed;
-  const std::string line = R"({"metric":"m","labels":{"a":"1"},"ts":1,"fields":{"v":1}})";
+  const std::string line = Line("m", R"({"a":"1"})");
   ASSERT_TRUE(parser.Parse(line, 0, &parsed).ok());
   ASSERT_TRUE(parser.Parse(line, 0, &parsed).ok());
   EXPECT_EQ(parsed.series, kNoSeries);
 }
 
 TEST(SeriesNumberingTest, RememberedLabelsUnderAnotherMetricAreAnotherSeries) {
-  SeriesNumbering numbering;
-  LineParser parser;
-  parser.NumberSeries(&numbering);
-  ParsedLine parsed;
-  auto number = [&](const std::string& line) {
-    EXPECT_TRUE(parser.Parse(line, 0, &parsed).ok()) << line;
-    return parsed.series;
-  };
-  const uint32_t cpu = number(R"({"metric":"cpu","labels":{"b":"2","a":"1"},"ts":1,"value":1})");
-  EXPECT_EQ(cpu, kNoSeries);  // "value" lines take the general parser
-  const uint32_t first = number(R"({"metric":"cpu","labels":{"b":"2","a":"1"},"ts":1,"fields":{"v":1}})");
-  const uint32_t again = number(R"({"metric":"cpu","labels":{"b":"2","a":"1"},"ts":2,"fields":{"v":1}})");
-  const uint32_t mem = number(R"({"metric":"mem","labels":{"b":"2","a":"1"},"ts":2,"fields":{"v":1}})");
-  const uint32_t reordered = number(R"({"metric":"cpu","labels":{"a":"1","b":"2"},"ts":3,"fields":{"v":1}})");
-  const uint32_t back = number(R"({"metric":"cpu","labels":{"b":"2","a":"1"},"ts":4,"fields":{"v":1}})");
+  Numbered number;
+  // "value" lines take the general parser, which numbers nothing.
+  EXPECT_EQ(number(R"({"metric":"cpu","labels":{"b":"2","a":"1"},"ts":1,"value":1})"), kNoSeries);
+  const uint32_t first = number(Line("cpu", R"({"b":"2","a":"1"})", 1));
   ASSERT_NE(first, kNoSeries);
-  EXPECT_EQ(again, first);
+  EXPECT_EQ(number(Line("cpu", R"({"b":"2","a":"1"})", 2)), first);
+  const uint32_t mem = number(Line("mem", R"({"b":"2","a":"1"})", 2));
   EXPECT_NE(mem, first);
   EXPECT_NE(mem, kNoSeries);
-  EXPECT_EQ(reordered, first);
-  EXPECT_EQ(back, first);
-  // A bad line leaves no number behind.
-  EXPECT_FALSE(parser.Parse(R"({"metric":"cpu","labels":{"b":"2","a":"1"},"ts":x})", 0, &parsed).ok());
+  EXPECT_EQ(number(Line("cpu", R"({"a":"1","b":"2"})", 3)), first);  // reordered
+  EXPECT_EQ(number(Line("cpu", R"({"b":"2","a":"1"})", 4)), first);
+  // A bad line leaves no number behind, whatever the output held.
+  ParsedLine parsed;
+  parsed.series = first;
+  EXPECT_FALSE(number.parser()
+                   .Parse(R"({"metric":"cpu","labels":{"b":"2","a":"1"},"ts":x})", 0, &parsed)
+                   .ok());
   EXPECT_EQ(parsed.series, kNoSeries);
 }
 
