@@ -116,12 +116,11 @@ bool EncodeGroupedBatchVisiting(std::span<const Record* const> records,
   out->records = records.size();
 
   // Each series' records in batch order, the series in first-appearance
-  // order, laid out in one array (a counting sort, stable).
+  // order, laid out in one array (a counting sort, stable): their batch
+  // positions, and the records themselves. The sort reads only `series`;
+  // the records are read series by series below, where they are encoded.
   std::vector<uint32_t> starts(series_count, 0);  // records per series, then where each begins
-  for (size_t i = 0; i < records.size(); ++i) {
-    out->points += records[i]->fields.size();
-    ++starts[series[i]];
-  }
+  for (size_t i = 0; i < records.size(); ++i) ++starts[series[i]];
   uint32_t begin = 0;
   for (uint32_t& start : starts) {
     const uint32_t count = start;
@@ -129,19 +128,24 @@ bool EncodeGroupedBatchVisiting(std::span<const Record* const> records,
     begin += count;
   }
   std::vector<uint32_t> order(records.size());
+  std::vector<const Record*> ordered(records.size());
   std::vector<uint32_t> next = starts;
-  for (size_t i = 0; i < records.size(); ++i) order[next[series[i]]++] = static_cast<uint32_t>(i);
-  std::vector<const Record*> group;
-  const std::span<const uint32_t> all(order);
+  for (size_t i = 0; i < records.size(); ++i) {
+    const uint32_t at = next[series[i]]++;
+    order[at] = static_cast<uint32_t>(i);
+    ordered[at] = records[i];
+  }
+  const std::span<const uint32_t> all_positions(order);
+  const std::span<const Record* const> all_records(ordered);
   for (size_t g = 0; g < starts.size(); ++g) {
     const size_t end = g + 1 < starts.size() ? starts[g + 1] : order.size();
-    const std::span<const uint32_t> positions = all.subspan(starts[g], end - starts[g]);
+    const std::span<const uint32_t> positions = all_positions.subspan(starts[g], end - starts[g]);
     if (!visit(positions)) return false;
-    if (positions.size() == 1) {
-      ndjson::AppendRecordLine(*records[positions.front()], &out->data);
+    const auto group = all_records.subspan(starts[g], end - starts[g]);
+    for (const Record* record : group) out->points += record->fields.size();
+    if (group.size() == 1) {
+      ndjson::AppendRecordLine(*group.front(), &out->data);
     } else {
-      group.clear();
-      for (const uint32_t i : positions) group.push_back(records[i]);
       ndjson::AppendSeriesLine(group, &out->data);
     }
   }
