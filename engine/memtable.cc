@@ -14,15 +14,8 @@ namespace varve {
 namespace {
 
 // What a value adds to approximate_bytes(): its timestamp and value slots,
-// and a string's bytes with its std::string.
-uint64_t ValueBytes(const FieldValue& value) {
-  if (const std::string* text = std::get_if<std::string>(&value)) {
-    return sizeof(Timestamp) + sizeof(std::string) + text->size();
-  }
-  return sizeof(Timestamp) + sizeof(double);
-}
-
-// ValueBytes of a value given as MemColumn::ValueBits() makes it.
+// and a string's bytes with its std::string. The value as
+// MemColumn::ValueBits() gives it.
 uint64_t ValueBytes(FieldType type, uint64_t bits) {
   if (type == FieldType::kString) {
     const auto* text = reinterpret_cast<const std::string*>(static_cast<uintptr_t>(bits));
@@ -73,7 +66,6 @@ void MemTable::BatchValues::Clear() {
 }
 
 void MemTable::BatchValues::Add(uint32_t index, const Record& r, bool same) {
-  if (first.empty()) first.push_back(0);
   record.push_back(index);
   ts.push_back(r.ts);
   same_names.push_back(same ? 1 : 0);
@@ -164,20 +156,27 @@ void MemTable::AdmitRecords(const std::vector<const Record*>& records,
     ++reservation->records;
     for (size_t j = 0; j < record.fields.size(); ++j) {
       const Field& field = record.fields[j];
-      MemColumn* column = found[j];
-      if (column == nullptr) {
-        // Looked up again: an earlier field of this record may have just
-        // created it (validated records have no duplicate names, but the
-        // table does not rely on that).
-        column = series->Find(field.name, j);
-        if (column == nullptr) column = series->AddColumn(field.name, TypeOf(field.value), arena_.get());
-      }
-      ++column->inflight;
-      reservation->columns.emplace_back(series, column);
-      reservation->values.push_back({record.ts, MemColumn::ValueBits(field.value)});
-      reservation->bytes += ValueBytes(field.value);
+      Reserve(series, record, j, TypeOf(field.value), record.ts,
+              MemColumn::ValueBits(field.value), &found[j], reservation);
     }
   }
+}
+
+void MemTable::Reserve(MemSeries* series, const Record& record, size_t j, FieldType type,
+                       Timestamp ts, uint64_t bits, MemColumn** column,
+                       Reservation* reservation) {
+  if (*column == nullptr) {
+    // Looked up again: an earlier field of this record may have just
+    // created it (validated records have no duplicate names, but the
+    // table does not rely on that). The record is read only here.
+    const std::string& name = record.fields[j].name;
+    *column = series->Find(name, j);
+    if (*column == nullptr) *column = series->AddColumn(name, type, arena_.get());
+  }
+  ++(*column)->inflight;
+  reservation->columns.emplace_back(series, *column);
+  reservation->values.push_back({ts, bits});
+  reservation->bytes += ValueBytes(type, bits);
 }
 
 void MemTable::AdmitValues(const std::vector<const Record*>& records,
@@ -223,20 +222,10 @@ void MemTable::AdmitValues(const std::vector<const Record*>& records,
     if (!(*verdicts)[i].ok()) continue;
     ++reservation->records;
     for (uint32_t j = 0; j < n; ++j) {
-      const FieldType type = values.types[begin + j];
-      MemColumn*& column = columns[j];
-      if (column == nullptr) {
-        // Created now, and remembered in the layout for the series' next
-        // records. (Looked up again first: validated records have no
-        // duplicate names, but the table does not rely on that.)
-        const std::string& name = records[i]->fields[j].name;
-        column = series->Find(name, j);
-        if (column == nullptr) column = series->AddColumn(name, type, arena_.get());
-      }
-      ++column->inflight;
-      reservation->columns.emplace_back(series, column);
-      reservation->values.push_back({values.ts[k], values.bits[begin + j]});
-      reservation->bytes += ValueBytes(type, values.bits[begin + j]);
+      // A column created here is remembered in the layout for the series'
+      // next records.
+      Reserve(series, *records[i], j, values.types[begin + j], values.ts[k],
+              values.bits[begin + j], &columns[j], reservation);
     }
   }
 }
@@ -269,7 +258,7 @@ void MemTable::AppendValues(MemSeries* series, const Record& record,
     column->Append(record.ts, seq, field.value);
     NoteNew(*series, column, new_fields);
     ++points_;
-    bytes_ += ValueBytes(field.value);
+    bytes_ += ValueBytes(TypeOf(field.value), MemColumn::ValueBits(field.value));
   }
 }
 

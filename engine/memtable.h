@@ -68,7 +68,7 @@ class MemTable {
     // Per record: whether its field names (in order) are those of the
     // series' record before it here.
     std::vector<uint8_t> same_names;
-    std::vector<uint32_t> first;      // per record and one more: its fields' range below
+    std::vector<uint32_t> first = {0};  // per record and one more: its fields' range below
     std::vector<uint64_t> bits;       // per field: MemColumn::ValueBits()
     std::vector<FieldType> types;     // per field
     void Clear();
@@ -206,6 +206,11 @@ class MemTable {
   // batch whose reservations begin at `first_own`.
   absl::Status TypeConflict(const MemColumn& column, std::string_view field, FieldType type,
                             const Reservation& reservation, size_t first_own) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reserves `*column`, found for field `j` of `record` in `series`, for
+  // one value; a null `*column` is looked up again, or created, and set.
+  void Reserve(MemSeries* series, const Record& record, size_t j, FieldType type,
+               Timestamp ts, uint64_t bits, MemColumn** column, Reservation* reservation)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Admit, record by record, from the records.
   void AdmitRecords(const std::vector<const Record*>& records,
