@@ -58,6 +58,8 @@ struct LogWriter::Impl {
   }
 
   absl::Status Create();
+  // FailedPrecondition if `path` exists.
+  absl::Status RefuseExisting(const std::string& path) const;
   absl::StatusOr<uint64_t> Submit(Waiter* w);
   // REQUIRES: `lock` holds mu and the caller's waiter is at the front of
   // the queue. Both release mu while they do I/O.
@@ -94,14 +96,19 @@ struct LogWriter::Impl {
   std::string buffer;
 };
 
+absl::Status LogWriter::Impl::RefuseExisting(const std::string& path) const {
+  // A writer never appends to or clobbers a file it did not start. The
+  // store's lock keeps other writers out: a file here means something else
+  // wrote into the log directory, and its bytes are not ours to lose.
+  if (!options.env->FileExists(path)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "log file ", path, " already exists; a writer starts only new files"));
+}
+
 absl::Status LogWriter::Impl::Create() {
   file_number = options.first_file_number;
   const std::string path = PathOf(file_number);
-  // A writer never appends to (or clobbers) a file it did not create.
-  if (options.env->FileExists(path)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "log file ", path, " already exists; a new writer starts a new file"));
-  }
+  VARVE_RETURN_IF_ERROR(RefuseExisting(path));
   VARVE_ASSIGN_OR_RETURN(file, options.env->NewWritableFile(path));
   std::string header;
   AppendHeaderLine(&header);
@@ -169,13 +176,7 @@ absl::Status LogWriter::Impl::Rotate(bool dirty_now, Rotation* rotation,
     rotation->synced_old = true;
   }
   const std::string path = PathOf(file_number + 1);
-  // As in Create(): never clobber a file this writer did not start. (The
-  // store's lock keeps other writers out; a file here means something
-  // else wrote into the log directory, and its bytes are not ours to lose.)
-  if (options.env->FileExists(path)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "log file ", path, " already exists; not overwriting it"));
-  }
+  VARVE_RETURN_IF_ERROR(RefuseExisting(path));
   absl::StatusOr<std::unique_ptr<WritableFile>> next =
       options.env->NewWritableFile(path);
   if (!next.ok()) return Annotate(next.status(), "creating log file");
