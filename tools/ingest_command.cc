@@ -47,10 +47,10 @@ int RunIngest(const IngestArgs& args) {
   // created): a mistyped file name should not leave an empty store behind,
   // nor the files before it ingested.
   for (const std::string& file : files) {
-    auto input = InputReader::Open(file);
-    if (!input.ok()) {
+    const absl::Status opens = InputReader::CheckOpens(file);
+    if (!opens.ok()) {
       std::fprintf(stderr, "varve ingest: %s (nothing ingested)\n",
-                   std::string(input.status().message()).c_str());
+                   std::string(opens.message()).c_str());
       return kExitFatal;
     }
   }

@@ -29,15 +29,33 @@ InputReader::~InputReader() {
   if (fd_ > 0) close(fd_);
 }
 
-absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(const std::string& path) {
-  if (path == "-") return std::make_unique<InputReader>(0, "<stdin>");
+namespace {
+
+// Opens `path` for reading (standard input for "-").
+absl::StatusOr<int> OpenInput(const std::string& path) {
+  if (path == "-") return 0;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
     std::string message = absl::StrCat("cannot open ", path, ": ", std::strerror(err));
     return err == ENOENT ? absl::NotFoundError(message) : absl::InternalError(message);
   }
-  return std::make_unique<InputReader>(fd, path);
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(const std::string& path) {
+  absl::StatusOr<int> fd = OpenInput(path);
+  if (!fd.ok()) return fd.status();
+  return std::make_unique<InputReader>(*fd, path == "-" ? "<stdin>" : path);
+}
+
+absl::Status InputReader::CheckOpens(const std::string& path) {
+  absl::StatusOr<int> fd = OpenInput(path);
+  if (!fd.ok()) return fd.status();
+  if (path != "-") close(*fd);
+  return absl::OkStatus();
 }
 
 absl::Status InputReader::Fill() {

@@ -50,6 +50,9 @@ class InputReader {
 
   // Opens a path, or standard input for "-".
   static absl::StatusOr<std::unique_ptr<InputReader>> Open(const std::string& path);
+  // Whether Open(path) would succeed now (the same error if not), without
+  // a reader's buffer.
+  static absl::Status CheckOpens(const std::string& path);
 
   // The next line; false at the end of input. A last line without '\n' is
   // still a line. The view is valid until the next call.
